@@ -1,0 +1,135 @@
+"""Order processor events (key: order): the Orders-tab view of each order, its log,
+and the commands the Magento writer acts on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from schemas.envelope import Event, Model
+from schemas.types import (
+    AmazonOrder,
+    AmazonStatus,
+    FulfillmentChannel,
+    LogEntry,
+    MagentoState,
+    Money,
+    OrderItem,
+    OrderSettings,
+    TabStatus,
+)
+
+
+class OrderView(Model):
+    """One Orders-tab row with the details page's data, as of ``version``."""
+
+    version: int = Field(ge=1)
+    store_id: str
+    amazon_order_id: str
+    order_id: str  # our id for the order
+    merchant_id: int
+    on_tab: bool  # left Pending (or imported at integration); Pending ones show on filter
+    status: TabStatus
+    amazon_status: AmazonStatus
+    fulfillment_channel: FulfillmentChannel
+    is_prime: bool
+    is_business: bool
+    buyer_name: str | None
+    buyer_email: str | None
+    total: Money | None
+    items_shipped: int
+    items_unshipped: int
+    reserved: bool
+    purchase_date: datetime
+    latest_ship_date: datetime | None
+    last_updated: datetime
+    magento_state: MagentoState
+    magento_order_number: str | None
+    magento_order_id: int | None
+    last_action: str | None
+    items: tuple[OrderItem, ...]
+
+
+class OrderStateChangedV1(Event):
+    EVENT_TYPE: ClassVar[str] = "order.state.changed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    event_type: Literal["order.state.changed"] = "order.state.changed"
+    schema_version: Literal[1] = 1
+    data: OrderView
+
+
+class OrderLogAppendedData(Model):
+    store_id: str
+    amazon_order_id: str
+    entry: LogEntry
+
+
+class OrderLogAppendedV1(Event):
+    EVENT_TYPE: ClassVar[str] = "order.log.appended"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    event_type: Literal["order.log.appended"] = "order.log.appended"
+    schema_version: Literal[1] = 1
+    data: OrderLogAppendedData
+
+
+class MagentoTarget(Model):
+    """Where and how the Magento order is made, from the store's settings at the time."""
+
+    store_id: str
+    merchant_id: int
+    magento_store_code: str
+    magento_stock_id: int = 1
+    settings: OrderSettings
+
+
+class MagentoOrderRequestedData(Model):
+    request_seq: int = Field(ge=1)
+    reason: Literal["status_changed", "order_changed", "user_retry"]
+    target: MagentoTarget
+    order: AmazonOrder
+
+
+class MagentoOrderRequestedV1(Event):
+    EVENT_TYPE: ClassVar[str] = "magento.order.requested"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    event_type: Literal["magento.order.requested"] = "magento.order.requested"
+    schema_version: Literal[1] = 1
+    data: MagentoOrderRequestedData
+
+
+class MagentoCancelRequestedData(Model):
+    request_seq: int = Field(ge=1)
+    target: MagentoTarget
+    amazon_order_id: str
+    magento_order_number: str
+    magento_order_id: int | None
+
+
+class MagentoCancelRequestedV1(Event):
+    EVENT_TYPE: ClassVar[str] = "magento.cancel.requested"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    event_type: Literal["magento.cancel.requested"] = "magento.cancel.requested"
+    schema_version: Literal[1] = 1
+    data: MagentoCancelRequestedData
+
+
+class MagentoShipmentRequestedData(Model):
+    """Amazon reports the order shipped: invoice and ship the Magento order (setting)."""
+
+    request_seq: int = Field(ge=1)
+    target: MagentoTarget
+    amazon_order_id: str
+    magento_order_number: str
+    magento_order_id: int | None
+    order: AmazonOrder
+
+
+class MagentoShipmentRequestedV1(Event):
+    EVENT_TYPE: ClassVar[str] = "magento.shipment.requested"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    event_type: Literal["magento.shipment.requested"] = "magento.shipment.requested"
+    schema_version: Literal[1] = 1
+    data: MagentoShipmentRequestedData
+

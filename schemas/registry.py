@@ -1,0 +1,97 @@
+"""Every registered event model, as one discriminated union on (event type, version)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Annotated, Any, Union
+
+from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
+
+from schemas.envelope import Event
+from schemas.events.deadletter import DeadLetterV1
+from schemas.events.lifecycle import (
+    MagentoCancelRequestedV1,
+    MagentoOrderRequestedV1,
+    MagentoShipmentRequestedV1,
+    OrderLogAppendedV1,
+    OrderStateChangedV1,
+)
+from schemas.events.magento import (
+    MagentoOrderCanceledV1,
+    MagentoOrderCreatedV1,
+    MagentoOrderDeletedV1,
+    MagentoOrderFailedV1,
+    MagentoOrderShippedV1,
+    MagentoReservationSyncedV1,
+)
+from schemas.events.poller import AmazonOrderChangedV1, StorePollCompletedV1
+from schemas.events.requests import MagentoRetryRequestedV1
+from schemas.events.reservations import ReservationFailedV1, ReservationPlacedV1, ReservationReleasedV1
+from schemas.events.stores import StoreConfiguredV1
+
+EVENT_MODELS: tuple[type[Event], ...] = (
+    StoreConfiguredV1,
+    AmazonOrderChangedV1,
+    StorePollCompletedV1,
+    OrderStateChangedV1,
+    OrderLogAppendedV1,
+    MagentoOrderRequestedV1,
+    MagentoCancelRequestedV1,
+    MagentoShipmentRequestedV1,
+    MagentoOrderCreatedV1,
+    MagentoOrderFailedV1,
+    MagentoOrderDeletedV1,
+    MagentoOrderCanceledV1,
+    MagentoOrderShippedV1,
+    MagentoReservationSyncedV1,
+    ReservationPlacedV1,
+    ReservationReleasedV1,
+    ReservationFailedV1,
+    MagentoRetryRequestedV1,
+    DeadLetterV1,
+)
+
+
+class DecodeError(ValueError):
+    """Bytes that are not a valid event of any registered type and version."""
+
+
+def registered_events() -> tuple[type[Event], ...]:
+    return EVENT_MODELS
+
+
+def _tag_of(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return f"{value.get('event_type')}@{value.get('schema_version')}"
+    if isinstance(value, Event):
+        return value.tag()
+    return None
+
+
+@cache
+def _adapter() -> TypeAdapter[Any]:
+    members = tuple(Annotated[model, Tag(model.tag())] for model in EVENT_MODELS)
+    return TypeAdapter(Annotated[Union[members], Discriminator(_tag_of)])  # noqa: UP007
+
+
+def decode(raw: bytes | str) -> Event:
+    """Decode one event and upcast it to the newest version of its type."""
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DecodeError(f"not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise DecodeError("an event must be a JSON object")
+    try:
+        event: Event = _adapter().validate_python(value)
+    except ValidationError as exc:
+        tag = _tag_of(value)
+        raise DecodeError(f"invalid event {tag}: {exc.errors(include_url=False)[:3]}") from exc
+    while (newer := event.upcast()) is not event:
+        event = newer
+    return event
+
+
+def encode(event: Event) -> bytes:
+    return event.model_dump_json(exclude_none=False).encode()

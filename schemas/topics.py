@@ -1,0 +1,86 @@
+"""The topic catalogue: each topic's name, its owning service (the only writer), its
+partition count, key and cleanup policy.
+
+Every order topic is keyed by ``store_id:amazon_order_id`` and has the same partition
+count, so one order's facts stay in order and meet in the same partition across topics
+without repartitioning (Faust co-partitioning)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import os
+from typing import Literal
+
+# One prefix per deployment (or per test run); every topic name starts with it.
+PREFIX = os.environ.get("TOPIC_PREFIX", "sales-channel")
+
+STORES = f"{PREFIX}.stores"
+AMAZON_ORDERS = f"{PREFIX}.amazon-orders"
+POLLER_SYNC = f"{PREFIX}.poller-sync"
+ORDER_LIFECYCLE = f"{PREFIX}.order-lifecycle"
+MAGENTO_RESULTS = f"{PREFIX}.magento-results"
+RESERVATIONS = f"{PREFIX}.reservations"
+USER_REQUESTS = f"{PREFIX}.user-requests"
+
+SERVICES = ("stores", "poller", "order_processor", "magento_writer", "inventory_reserver", "orders_tab")
+
+DEFAULT_ORDER_PARTITIONS = 8
+
+
+def dead_letter_topic(service: str) -> str:
+    """Each service owns its dead-letter topic."""
+    return f"{PREFIX}.dead-letters.{service.replace('_', '-')}"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    owner: str
+    partitions: int
+    key: Literal["order", "store", "source"]
+    cleanup_policy: Literal["delete", "compact"]
+    events: tuple[str, ...]
+    retention_ms: int = -1  # topics are the source of truth: kept
+    description: str = ""
+    configs: dict[str, str] = field(default_factory=dict)
+
+    def topic_configs(self) -> dict[str, str]:
+        return {"cleanup.policy": self.cleanup_policy, "retention.ms": str(self.retention_ms), **self.configs}
+
+
+def catalogue(order_partitions: int = DEFAULT_ORDER_PARTITIONS) -> tuple[TopicSpec, ...]:
+    n = order_partitions
+    specs = [
+        TopicSpec(STORES, "stores", 1, "store", "delete", ("store.configured",),
+                  description="Store integrations and setting changes, in order."),
+        TopicSpec(AMAZON_ORDERS, "poller", n, "order", "delete", ("amazon.order.changed",),
+                  description="One fact per real change of an Amazon order."),
+        TopicSpec(POLLER_SYNC, "poller", 1, "store", "delete", ("store.poll.completed",),
+                  description="Each successful poll window per store."),
+        TopicSpec(ORDER_LIFECYCLE, "order_processor", n, "order", "delete",
+                  ("order.state.changed", "order.log.appended", "magento.order.requested",
+                   "magento.cancel.requested", "magento.shipment.requested"),
+                  description="Orders-tab view, order log and commands for the writer."),
+        TopicSpec(MAGENTO_RESULTS, "magento_writer", n, "order", "delete",
+                  ("magento.order.created", "magento.order.failed", "magento.order.deleted",
+                   "magento.order.canceled", "magento.order.shipped", "magento.reservation.synced"),
+                  description="Every outcome of every Magento call."),
+        TopicSpec(RESERVATIONS, "inventory_reserver", n, "order", "delete",
+                  ("reservation.placed", "reservation.released", "reservation.failed"),
+                  description="Stock reservations of Pending orders."),
+        TopicSpec(USER_REQUESTS, "orders_tab", n, "order", "delete", ("order.magento_retry.requested",),
+                  description="Requests made by merchants on the Orders tab or the CLI."),
+    ]
+    specs += [
+        TopicSpec(dead_letter_topic(svc), svc, 1, "source", "delete", ("deadletter.recorded",),
+                  description=f"Input {svc} could not process, with reason and raw bytes.")
+        for svc in SERVICES
+    ]
+    return tuple(specs)
+
+
+def spec(name: str, order_partitions: int = DEFAULT_ORDER_PARTITIONS) -> TopicSpec:
+    for s in catalogue(order_partitions):
+        if s.name == name:
+            return s
+    raise KeyError(name)

@@ -1,0 +1,286 @@
+"""The ``sales-channel`` command: one subcommand per service, plus demo, broker, topics,
+stores, db, orders, schemas, sandbox and replay."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from services.common.logging import configure
+from services.common.settings import Settings, get_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Sales Channel: Amazon Seller Central orders into Magento 2.")
+topics_app = typer.Typer(no_args_is_help=True, help="Provision and inspect Kafka topics.")
+db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
+stores_app = typer.Typer(no_args_is_help=True, help="Integrate and manage Amazon stores.")
+schemas_app = typer.Typer(no_args_is_help=True, help="Event schemas.")
+sandbox_app = typer.Typer(no_args_is_help=True, help="Local stand-ins for Amazon SP-API and Magento.")
+orders_app = typer.Typer(no_args_is_help=True, help="Act on orders.")
+app.add_typer(topics_app, name="topics")
+app.add_typer(db_app, name="db")
+app.add_typer(stores_app, name="stores")
+app.add_typer(schemas_app, name="schemas")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(orders_app, name="orders")
+
+console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    s = get_settings()
+    configure(s.log_level, s.log_format)
+    return s
+
+
+def _run(target: str, *args: Any, **kwargs: Any) -> Any:
+    """Import ``module:function`` lazily, so one service's dependencies don't load another's."""
+    module, _, func = target.partition(":")
+    return getattr(importlib.import_module(module), func)(*args, **kwargs)
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(2)
+
+
+# --- infrastructure -------------------------------------------------------------------
+
+
+@app.command()
+def broker(port: int = typer.Option(None, help="Port (default: from KAFKA_BOOTSTRAP_SERVERS)")) -> None:
+    """Run the embedded Tansu broker in the foreground (memory storage)."""
+    from services.common.broker import start_tansu
+
+    s = _settings()
+    host, _, p = s.kafka_bootstrap_servers.split(",")[0].rpartition(":")
+    proc = start_tansu(host or "127.0.0.1", port or int(p))
+    console.print(f"Tansu broker listening on {host}:{port or p} (memory storage). Ctrl-C stops it.")
+    try:
+        sys.exit(proc.wait())
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait(10)
+
+
+@topics_app.command("create")
+def topics_create() -> None:
+    """Create every catalogue topic that is missing (safe to run twice)."""
+    from services.common.kafka import ensure_topics
+
+    result = ensure_topics(_settings())
+    console.print(f"created {len(result.created)} topic(s), {len(result.existing)} already existed")
+
+
+@topics_app.command("list")
+def topics_list() -> None:
+    """Show the topic catalogue."""
+    from schemas.topics import catalogue
+
+    table = Table("topic", "owner", "partitions", "key", "cleanup", "events")
+    for t in catalogue(get_settings().order_topic_partitions):
+        table.add_row(t.name, t.owner, str(t.partitions), t.key, t.cleanup_policy, ", ".join(t.events))
+    Console().print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every service's migrations."""
+    from services.common.db import upgrade
+
+    s = _settings()
+    upgrade(s.database_url)
+    console.print("database is up to date")
+
+
+@schemas_app.command("export")
+def schemas_export(force: bool = typer.Option(False, help="Rewrite existing versions (never for published ones)")) -> None:
+    """Write the JSON Schema of every event version not yet committed."""
+    from schemas.snapshots import write_new
+
+    for path in write_new(force):
+        console.print(f"wrote {path}")
+
+
+# --- stores ---------------------------------------------------------------------------
+
+
+@stores_app.command("add")
+def stores_add(
+    store_id: str = typer.Argument(..., help="Our id for the store, e.g. us-main"),
+    name: str = typer.Option(..., help="Display name"),
+    seller_id: str = typer.Option(..., help="Amazon seller id"),
+    marketplace_id: str = typer.Option("ATVPDKIKX0DER", help="Amazon marketplace id"),
+    region: str = typer.Option("na", help="SP-API region: na, eu, fe"),
+    endpoint: str = typer.Option("https://sellingpartnerapi-na.amazon.com", help="SP-API endpoint"),
+    credentials: str = typer.Option(..., help="Reference to the LWA credentials (env:NAME or file:KEY), never the secret"),
+    magento_store: str = typer.Option("default", help="Magento store code for this store's orders"),
+    merchant_id: int = typer.Option(None, help="Merchant Id (default: next free number)"),
+    poll_interval: int = typer.Option(180, help="Seconds between polls"),
+    settings_json: str = typer.Option("{}", "--settings", help="Order settings as JSON (SPEC §1)"),
+) -> None:
+    """Integrate an Amazon store (an event on the stores topic)."""
+    from pydantic import ValidationError
+
+    from schemas.types import OrderSettings, StoreConfig
+    from services.stores import registry
+
+    s = _settings()
+    try:
+        histories = registry.read_all(s)
+        config = StoreConfig(
+            store_id=store_id, name=name, merchant_id=merchant_id or registry.next_merchant_id(histories),
+            seller_id=seller_id, marketplace_id=marketplace_id, region=region, spapi_endpoint=endpoint,
+            lwa_credentials_ref=credentials, magento_store_code=magento_store,
+            poll_interval_seconds=poll_interval, integration_time=datetime.now(UTC),
+            settings=OrderSettings.model_validate_json(settings_json),
+        )
+        registry.integrate(s, config)
+    except (ValidationError, ValueError) as exc:
+        _fail(str(exc))
+    console.print(f"store {store_id} integrated (merchant id {config.merchant_id})")
+
+
+@stores_app.command("list")
+def stores_list() -> None:
+    """List integrated stores with their current settings."""
+    from services.stores import registry
+
+    table = Table("store", "name", "merchant id", "marketplace", "magento store", "enabled", "integrated")
+    for sid, h in sorted(registry.read_all(_settings()).items()):
+        c = h.current
+        table.add_row(sid, c.name, str(c.merchant_id), c.marketplace_id, c.magento_store_code,
+                      "yes" if c.enabled else "no", c.integration_time.isoformat(timespec="seconds"))
+    Console().print(table)
+
+
+@stores_app.command("update")
+def stores_update(store_id: str, settings_json: str = typer.Option(..., "--settings",
+                  help="Fields to change, as JSON: order settings and/or name, poll_interval_seconds…")) -> None:
+    """Change a store's settings from now on."""
+    import json
+
+    from services.stores import registry
+
+    s = _settings()
+    h = registry.read_all(s).get(store_id)
+    if h is None:
+        _fail(f"no store {store_id!r}; `sales-channel stores list` shows the integrated ones")
+    assert h is not None
+    patch = json.loads(settings_json)
+    order_fields = {k: v for k, v in patch.items() if k in h.current.settings.model_fields}
+    top_fields = {k: v for k, v in patch.items() if k not in order_fields}
+    new = h.current.model_copy(update={**top_fields, "settings": h.current.settings.model_copy(update=order_fields)})
+    new = type(new).model_validate(new.model_dump())
+    registry.publish_config(s, new, "updated")
+    console.print(f"store {store_id} updated")
+
+
+@stores_app.command("disable")
+def stores_disable(store_id: str) -> None:
+    """Stop polling a store (its orders stay on the Orders tab)."""
+    from services.stores import registry
+
+    s = _settings()
+    h = registry.read_all(s).get(store_id)
+    if h is None:
+        _fail(f"no store {store_id!r}")
+    assert h is not None
+    registry.publish_config(s, h.current.model_copy(update={"enabled": False}), "disabled")
+    console.print(f"store {store_id} disabled")
+
+
+@stores_app.command("reimport")
+def stores_reimport(store_id: str, since: datetime = typer.Option(..., help="Start of the range (≤ 90 days ago)")) -> None:
+    """Re-read a store's orders updated since DATE."""
+    _run("services.poller.commands:reimport", _settings(), store_id, since)
+
+
+@stores_app.command("recover")
+def stores_recover(store_id: str, order_id: str) -> None:
+    """Fetch one order again and publish it if it changed."""
+    _run("services.poller.commands:recover", _settings(), store_id, order_id)
+
+
+# --- services ---------------------------------------------------------------------------
+
+
+@app.command()
+def poller() -> None:
+    """Poll SP-API for every enabled store and publish order changes."""
+    _run("services.poller.main:run", _settings())
+
+
+@app.command("order-processor")
+def order_processor() -> None:
+    """Faust worker: order lifecycle, Orders-tab status, Last Action, order log."""
+    _run("services.order_processor.main:run", _settings())
+
+
+@app.command("magento-writer")
+def magento_writer() -> None:
+    """Create, cancel and ship Magento orders; apply reservations in Magento."""
+    _run("services.magento_writer.main:run", _settings())
+
+
+@app.command("inventory-reserver")
+def inventory_reserver() -> None:
+    """Faust worker: the reservation ledger of Pending orders."""
+    _run("services.inventory_reserver.main:run", _settings())
+
+
+@app.command()
+def projector() -> None:
+    """Maintain the Orders-tab tables from the topics."""
+    _run("services.orders_tab.projector:run", _settings())
+
+
+@app.command()
+def web(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the Orders tab (web page and JSON API)."""
+    _run("services.orders_tab.web:run", _settings(), host, port)
+
+
+@orders_app.command("retry")
+def orders_retry(store_id: str, amazon_order_id: str) -> None:
+    """Ask for the Magento order of an Amazon order to be created again."""
+    _run("services.orders_tab.requests:request_retry_cli", _settings(), store_id, amazon_order_id)
+
+
+@sandbox_app.command("spapi")
+def sandbox_spapi(host: str = "127.0.0.1", port: int = 8081) -> None:
+    """Run the SP-API sandbox."""
+    _run("sandbox.spapi.server:run", host, port)
+
+
+@sandbox_app.command("magento")
+def sandbox_magento(host: str = "127.0.0.1", port: int = 8082) -> None:
+    """Run the Magento stand-in."""
+    _run("sandbox.magento.server:run", host, port)
+
+
+@app.command()
+def demo(stores: int = typer.Option(3, help="How many sandbox stores"),
+         web_port: int = typer.Option(8000, help="Orders tab port")) -> None:
+    """Start everything on one machine (broker, SQLite, sandboxes, services, Orders tab)."""
+    _run("services.demo:run", stores=stores, web_port=web_port)
+
+
+@app.command()
+def replay(service: str = typer.Option("all", help="order_processor, inventory_reserver, orders_tab or all")) -> None:
+    """Rebuild derived tables and projections from the topics."""
+    _run("services.replay:run", _settings(), service)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The little that services share: settings, Kafka clients, database, metrics, logging."""

@@ -1,0 +1,165 @@
+"""Thin kafka-python adapters: producer, consumer, topic provisioning, dead letters."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+
+from schemas import Event, encode
+from schemas.events.deadletter import DeadLetterData, DeadLetterV1
+from schemas.topics import TopicSpec, catalogue, dead_letter_topic
+from services.common.settings import Settings
+
+
+class BrokerUnavailable(RuntimeError):
+    pass
+
+
+def _retry_connect(fn: Any, bootstrap: str, timeout_s: float) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return fn()
+        except (KafkaConnectionError, KafkaError) as exc:
+            if time.monotonic() > deadline:
+                raise BrokerUnavailable(
+                    f"no Kafka broker answers at {bootstrap}. Start one with `sales-channel broker` "
+                    f"or set KAFKA_BOOTSTRAP_SERVERS."
+                ) from exc
+            time.sleep(0.5)
+
+
+def make_producer(settings: Settings, timeout_s: float = 30.0, **overrides: Any) -> KafkaProducer:
+    opts: dict[str, Any] = dict(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        acks="all",
+        retries=10,
+        linger_ms=5,
+        max_in_flight_requests_per_connection=1,  # keeps one key's facts in order across retries
+        key_serializer=lambda k: k.encode() if isinstance(k, str) else k,
+    )
+    opts.update(overrides)
+    return _retry_connect(lambda: KafkaProducer(**opts), settings.kafka_bootstrap_servers, timeout_s)
+
+
+def make_consumer(settings: Settings, group_id: str | None, topics: Iterable[str],
+                  timeout_s: float = 30.0, **overrides: Any) -> KafkaConsumer:
+    opts: dict[str, Any] = dict(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
+    )
+    opts.update(overrides)
+    consumer = _retry_connect(lambda: KafkaConsumer(**opts), settings.kafka_bootstrap_servers, timeout_s)
+    topics = list(topics)
+    if topics:
+        consumer.subscribe(topics)
+    return consumer
+
+
+def publish(producer: KafkaProducer, topic: str, event: Event) -> Any:
+    """Send one event keyed by its key; returns the send future."""
+    return producer.send(topic, key=event.key, value=encode(event))
+
+
+def publish_sync(producer: KafkaProducer, topic: str, events: Iterable[Event], timeout_s: float = 30.0) -> int:
+    """Send events and wait until the broker has acknowledged every one."""
+    futures = [publish(producer, topic, e) for e in events]
+    producer.flush(timeout=timeout_s)
+    for f in futures:
+        f.get(timeout=timeout_s)
+    return len(futures)
+
+
+@dataclass
+class TopicCreation:
+    created: list[str]
+    existing: list[str]
+
+
+def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = None,
+                  timeout_s: float = 30.0) -> TopicCreation:
+    """Create every catalogue topic that is missing; safe to run any number of times.
+    An existing topic with another partition count is an error: co-partitioning needs them equal."""
+    specs = list(specs if specs is not None else catalogue(settings.order_topic_partitions))
+    admin = _retry_connect(lambda: KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers),
+                           settings.kafka_bootstrap_servers, timeout_s)
+    try:
+        existing = set(admin.list_topics())
+        created, already = [], []
+        for s in specs:
+            if s.name in existing:
+                already.append(s.name)
+                continue
+            try:
+                admin.create_topics([NewTopic(s.name, s.partitions, 1, topic_configs=s.topic_configs())])
+                created.append(s.name)
+            except TopicAlreadyExistsError:
+                already.append(s.name)
+        if already:
+            described = admin.describe_topics(already)
+            for d in described:
+                want = next(s.partitions for s in specs if s.name == (d.get("name") or d.get("topic")))
+                have = len(d.get("partitions") or [])
+                if have and have != want:
+                    raise RuntimeError(
+                        f"topic {d.get('name') or d.get('topic')} has {have} partitions, the catalogue says {want}. "
+                        f"Set ORDER_TOPIC_PARTITIONS={have} or recreate the topic."
+                    )
+        return TopicCreation(created, already)
+    finally:
+        admin.close()
+
+
+def _b64(raw: bytes | None) -> str | None:
+    return base64.b64encode(raw).decode() if raw is not None else None
+
+
+class DeadLetters:
+    """Publishes what a service could not process to that service's dead-letter topic."""
+
+    def __init__(self, producer: KafkaProducer, service: str) -> None:
+        self.producer = producer
+        self.service = service
+        self.topic = dead_letter_topic(service)
+
+    def record(self, *, reason: str, error: BaseException | str, key: str | None = None,
+               raw_key: bytes | None = None, raw_value: bytes | None = None,
+               source_topic: str | None = None, partition: int | None = None,
+               offset: int | None = None, occurred_at: Any = None) -> DeadLetterV1:
+        from datetime import UTC, datetime
+
+        identity = (source_topic, partition, offset) if offset is not None else (reason, _b64(raw_value))
+        event = DeadLetterV1.build(
+            key=key or (raw_key.decode(errors="replace") if raw_key else self.service),
+            occurred_at=occurred_at or datetime.now(UTC),
+            producer=self.service,
+            identity=identity,
+            data=DeadLetterData(
+                service=self.service,
+                reason=reason,
+                error_type=error if isinstance(error, str) else type(error).__name__,
+                source_topic=source_topic,
+                source_partition=partition,
+                source_offset=offset,
+                raw_key=_b64(raw_key),
+                raw_value=_b64(raw_value),
+            ),
+        )
+        self.producer.send(self.topic, key=event.key, value=encode(event)).get(timeout=30)
+        return event
+
+
+__all__ = ["BrokerUnavailable", "DeadLetters", "KafkaError", "ensure_topics", "make_consumer",
+           "make_producer", "publish", "publish_sync"]

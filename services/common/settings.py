@@ -1,0 +1,39 @@
+"""Configuration from environment variables (documented in the README)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATA_DIR = Path(".sales-channel")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    database_url: str = f"sqlite:///{DATA_DIR}/sales-channel.db"
+    order_topic_partitions: int = Field(default=8, ge=1)
+    # Consumer-group timing. Defaults suit Apache Kafka; dev and tests on Tansu use ~6 s / 1 s / 10 s.
+    kafka_session_timeout_ms: int = 10_000
+    kafka_heartbeat_interval_ms: int = 3_000
+    kafka_max_poll_interval_ms: int = 300_000
+    kafka_rebalance_timeout_ms: int = 60_000
+    # Directory for Faust table stores (RocksDB when available) and other local state.
+    data_dir: Path = DATA_DIR
+    faust_store: str = "memory://"  # "rocksdb://" in production
+    # Where LWA and Magento secrets referenced by name are looked up (JSON object), besides env.
+    secrets_file: Path | None = None
+    magento_base_url: str = "http://127.0.0.1:8082"
+    magento_admin_url: str = "http://127.0.0.1:8082/admin"
+    metrics_port: int = 0  # 0: no metrics server
+    log_level: str = "INFO"
+    log_format: str = "json"  # json | console
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The store registry: integrating, changing and disabling Amazon stores, as events."""

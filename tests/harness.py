@@ -1,0 +1,148 @@
+"""Test harness: the real broker (Tansu, or KAFKA_BOOTSTRAP_SERVERS), real PostgreSQL,
+services run as real processes, and a reader that collects events from a topic."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+
+from schemas import Event, decode
+from services.common.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = ROOT / ".test-logs"
+
+# Tansu joins consumer groups slowly with default timeouts (see README, "Tansu").
+TANSU_TIMINGS = {
+    "KAFKA_SESSION_TIMEOUT_MS": "6000",
+    "KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
+    "KAFKA_MAX_POLL_INTERVAL_MS": "10000",
+    "KAFKA_REBALANCE_TIMEOUT_MS": "10000",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """Environment variables that reproduce ``settings`` in a child process."""
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "DATABASE_URL": settings.database_url,
+        "ORDER_TOPIC_PARTITIONS": str(settings.order_topic_partitions),
+        "KAFKA_SESSION_TIMEOUT_MS": str(settings.kafka_session_timeout_ms),
+        "KAFKA_HEARTBEAT_INTERVAL_MS": str(settings.kafka_heartbeat_interval_ms),
+        "KAFKA_MAX_POLL_INTERVAL_MS": str(settings.kafka_max_poll_interval_ms),
+        "KAFKA_REBALANCE_TIMEOUT_MS": str(settings.kafka_rebalance_timeout_ms),
+        "DATA_DIR": str(settings.data_dir),
+        "MAGENTO_BASE_URL": settings.magento_base_url,
+        "LOG_LEVEL": settings.log_level,
+    }
+    if settings.secrets_file:
+        env["SECRETS_FILE"] = str(settings.secrets_file)
+    return env
+
+
+class ServiceProcess:
+    """One ``sales-channel <command>`` running as a child process, its output in a log file."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        self.name = name
+        self.args = args
+        self.env = env
+        LOG_DIR.mkdir(exist_ok=True)
+        self.log_path = LOG_DIR / f"{name}-{uuid.uuid4().hex[:6]}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ServiceProcess:
+        log = open(self.log_path, "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", *self.args],
+            cwd=ROOT, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: the crash case, nothing is flushed."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class TopicReader:
+    """Reads a topic from the start, without a consumer group, decoding every event."""
+
+    def __init__(self, settings: Settings, topic: str) -> None:
+        self.topic = topic
+        self.consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                      enable_auto_commit=False, auto_offset_reset="earliest")
+        parts = self.consumer.partitions_for_topic(topic) or set()
+        deadline = time.monotonic() + 10
+        while not parts and time.monotonic() < deadline:
+            time.sleep(0.2)
+            parts = self.consumer.partitions_for_topic(topic) or set()
+        self.consumer.assign([TopicPartition(topic, p) for p in sorted(parts)])
+        self.events: list[Event] = []
+        self.raw: list[Any] = []
+
+    def poll(self, timeout_ms: int = 300) -> list[Event]:
+        new: list[Event] = []
+        for records in self.consumer.poll(timeout_ms).values():
+            for r in records:
+                self.raw.append(r)
+                new.append(decode(r.value))
+        self.events.extend(new)
+        return new
+
+    def wait_for(self, predicate: Callable[[list[Event]], bool], timeout: float = 60.0,
+                 what: str = "condition") -> list[Event]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.poll()
+            if predicate(self.events):
+                return self.events
+        raise AssertionError(f"timed out after {timeout}s waiting for {what} on {self.topic}; "
+                             f"saw {len(self.events)} events: {[e.event_type for e in self.events[-10:]]}")
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, interval: float = 0.25,
+               what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
