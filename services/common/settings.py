@@ -27,8 +27,20 @@ class Settings(BaseSettings):
     faust_store: str = "memory://"  # "rocksdb://" in production
     # Where LWA and Magento secrets referenced by name are looked up (JSON object), besides env.
     secrets_file: Path | None = None
+    # Amazon
+    lwa_token_url: str = "https://api.amazon.com/auth/o2/token"
+    poller_instance: int = Field(default=0, ge=0)  # this process's index among poller_instances
+    poller_instances: int = Field(default=1, ge=1)  # stores are split between poller processes
+    # Magento
     magento_base_url: str = "http://127.0.0.1:8082"
     magento_admin_url: str = "http://127.0.0.1:8082/admin"
+    magento_auth_ref: str = "env:MAGENTO_AUTH"  # bearer token string, or JSON with OAuth 1.0a keys
+    magento_payment_method: str = "checkmo"
+    magento_shipping_method: str = "flatrate_flatrate"
+    magento_reservations_module: bool = True  # our Magento module for MSI reservations is installed
+    writer_concurrency: int = Field(default=32, ge=1)
+    # Orders tab
+    web_admin_token_ref: str = "env:ORDERS_TAB_TOKEN"
     metrics_port: int = 0  # 0: no metrics server
     log_level: str = "INFO"
     log_format: str = "json"  # json | console
