@@ -1,0 +1,197 @@
+"""``sales-channel demo``: the whole pipeline on one machine.
+
+Embedded Tansu broker, SQLite, the SP-API and Magento sandboxes (in this process, so they
+can be seeded directly), every service as a child process, and the Orders tab. The
+sandboxes stand in for Amazon and Magento; the pipeline talks to them over HTTP exactly as it
+would to the real APIs."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import signal
+import socket
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+from rich.console import Console
+from rich.panel import Panel
+
+from services.common.settings import Settings
+
+DEMO_DIR = Path(".sales-channel") / "demo"
+SERVICES = (
+    ("poller", "poller"),
+    ("order-processor", "order-processor"),
+    ("inventory-reserver", "inventory-reserver"),
+    ("magento-writer", "magento-writer"),
+    ("projector", "projector"),
+)
+METRICS_BASE_PORT = 9301
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _store_settings(i: int) -> dict[str, object]:
+    """Three flavours of store so the demo shows the settings at work."""
+    flavours: list[dict[str, object]] = [
+        {},  # defaults: import into Magento, reserve Pending, Amazon order numbers
+        {"order_number_source": "magento", "prefix_general": "AMZ-", "reservation_expiry_days": 3},
+        {"import_orders": False, "reserve_pending": False},  # review only
+    ]
+    return flavours[i % len(flavours)]
+
+
+def run(stores: int = 3, web_port: int = 8000) -> None:
+    from sandbox._server import serve_in_thread
+    from sandbox.magento import MagentoState
+    from sandbox.magento import create_app as magento_app
+    from sandbox.spapi import SandboxState
+    from sandbox.spapi.catalog import PRODUCTS
+    from sandbox.spapi.server import create_app as spapi_app
+    from schemas.types import OrderSettings, StoreConfig
+    from services.common.broker import start_tansu
+    from services.common.db import upgrade
+    from services.common.kafka import ensure_topics
+    from services.stores import registry
+    from services.supervisor import Supervisor
+
+    console = Console()
+    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    logs = DEMO_DIR / "logs"
+    logs.mkdir(exist_ok=True)
+    stopping = threading.Event()
+
+    def _stop(_sig: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+
+    # The broker keeps topics in memory only, so the database derived from them starts afresh.
+    db_path = DEMO_DIR / "sales-channel.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+
+    broker_port = 9092 if _port_free(9092) else _free_port()
+    if not _port_free(web_port):
+        console.print(f"[red]Port {web_port} is taken.[/red] Run `sales-channel demo --web-port PORT`.")
+        raise SystemExit(2)
+    settings = Settings(
+        kafka_bootstrap_servers=f"127.0.0.1:{broker_port}", database_url=f"sqlite:///{db_path}",
+        order_topic_partitions=4, kafka_session_timeout_ms=6000, kafka_heartbeat_interval_ms=1000,
+        kafka_max_poll_interval_ms=10000, kafka_rebalance_timeout_ms=10000, data_dir=DEMO_DIR / "data",
+    )
+    supervisor: Supervisor | None = None
+    broker = None
+    try:
+        with console.status("[1/6] Starting the Kafka broker (embedded Tansu)…"):
+            broker = start_tansu("127.0.0.1", broker_port, log_path=logs / "tansu.log")
+        console.print(f"[green]✓[/green] broker on 127.0.0.1:{broker_port} (memory storage)")
+        with console.status("[2/6] Creating topics and the SQLite database…"):
+            ensure_topics(settings)
+            upgrade(settings.database_url)
+        console.print(f"[green]✓[/green] topics created; database {db_path}")
+
+        with console.status("[3/6] Starting the SP-API and Magento sandboxes…"):
+            amazon = SandboxState(seed=7, rate_scale=10.0)
+            magento = MagentoState()
+            amazon_srv = serve_in_thread(spapi_app(amazon))
+            magento_srv = serve_in_thread(magento_app(magento))
+            for p in PRODUCTS:
+                magento.create_product(p.sku, p.title, price=float(p.price), qty=200)
+        console.print(f"[green]✓[/green] SP-API sandbox {amazon_srv.url}, Magento stand-in {magento_srv.url}")
+
+        with console.status(f"[4/6] Integrating {stores} Amazon stores…"):
+            tab_token = secrets.token_urlsafe(16)
+            secret_values: dict[str, object] = {"magento": magento.issue_admin_token(ttl_s=None),
+                                                "orders-tab": tab_token}
+            now = datetime.now(UTC)
+            amazon.clock.set_offset(-3600)  # history from an hour ago: orders that exist at integration
+            sellers = []
+            for i in range(stores):
+                creds = amazon.create_seller(seller_id=f"A{i + 1:02d}DEMOSELLER")
+                sellers.append(creds)
+                for status in ("UNSHIPPED", "UNSHIPPED", "SHIPPED", "PENDING"):
+                    amazon.create_order(creds.seller_id, status=status, fulfilled_by="MERCHANT")
+                secret_values[f"store-{i + 1}"] = {
+                    "client_id": creds.client_id, "client_secret": creds.client_secret,
+                    "refresh_token": creds.refresh_token, "token_url": f"{amazon_srv.url}/auth/o2/token",
+                }
+            amazon.clock.set_offset(0)
+            secrets_file = DEMO_DIR / "secrets.json"
+            secrets_file.write_text(json.dumps(secret_values, indent=2))
+            secrets_file.chmod(0o600)
+            existing = registry.read_all(settings)
+            for i, creds in enumerate(sellers):
+                registry.integrate(settings, StoreConfig(
+                    store_id=f"store-{i + 1}", name=f"Demo Store {i + 1} (US)",
+                    merchant_id=registry.next_merchant_id(existing) + i, seller_id=creds.seller_id,
+                    marketplace_id=creds.marketplace_id, spapi_endpoint=amazon_srv.url,
+                    lwa_credentials_ref=f"file:store-{i + 1}", magento_store_code="default",
+                    poll_interval_seconds=15, integration_time=now,
+                    settings=OrderSettings.model_validate(_store_settings(i)),
+                ))
+        console.print(f"[green]✓[/green] {stores} stores integrated (settings differ per store)")
+
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+            "DATABASE_URL": settings.database_url,
+            "ORDER_TOPIC_PARTITIONS": str(settings.order_topic_partitions),
+            "KAFKA_SESSION_TIMEOUT_MS": "6000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
+            "KAFKA_MAX_POLL_INTERVAL_MS": "10000", "KAFKA_REBALANCE_TIMEOUT_MS": "10000",
+            "DATA_DIR": str(settings.data_dir), "SECRETS_FILE": str(secrets_file.resolve()),
+            "MAGENTO_BASE_URL": magento_srv.url, "MAGENTO_ADMIN_URL": f"{magento_srv.url}/admin",
+            "MAGENTO_AUTH_REF": "file:magento", "WEB_ADMIN_TOKEN_REF": "file:orders-tab",
+            "LOG_FORMAT": "json",
+        }
+        supervisor = Supervisor(logs, env)
+        with console.status("[5/6] Starting the services…"):
+            for n, (name, command) in enumerate(SERVICES):
+                supervisor.start(name, command, env={"METRICS_PORT": str(METRICS_BASE_PORT + n)})
+            supervisor.start("web", "web", "--port", str(web_port))
+            supervisor.wait_http(f"http://127.0.0.1:{web_port}/healthz", timeout=60)
+        console.print("[green]✓[/green] poller, order processor, inventory reserver, Magento writer, "
+                      "projector and web are running")
+
+        console.print(Panel.fit(
+            f"[bold]Orders tab[/bold]  http://127.0.0.1:{web_port}/   (token: [bold]{tab_token}[/bold])\n"
+            f"API docs    http://127.0.0.1:{web_port}/docs\n"
+            f"Metrics     http://127.0.0.1:{METRICS_BASE_PORT}/metrics … :{METRICS_BASE_PORT + len(SERVICES) - 1}\n"
+            f"Logs        {logs}/\n\n"
+            "Orders Unshipped at integration are imported first; new Amazon orders appear about two\n"
+            "minutes after they happen (Amazon's own delay). Ctrl-C stops everything.",
+            title="[6/6] Sales Channel demo is running"))
+
+        last_tick = 0.0
+        while not stopping.is_set():
+            dead = supervisor.dead()
+            if dead:
+                console.print(f"[red]{dead[0].name} exited ({dead[0].exited}).[/red] Its log, {dead[0].log_path}:")
+                console.print(dead[0].tail())
+                raise SystemExit(1)
+            if time.monotonic() - last_tick > 10:
+                amazon.tick_all(new_orders_per_seller=1, transitions_per_seller=2)
+                last_tick = time.monotonic()
+            stopping.wait(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.print("Stopping…")
+        if supervisor:
+            supervisor.stop_all()
+        if broker:
+            broker.terminate()
+            broker.wait(10)
+        console.print("Stopped.")
