@@ -1,0 +1,161 @@
+"""Field-for-field input coercion and output rendering from the vendored admin schema subset.
+
+Input (ServiceInputProcessor): camelCase or snake_case keys, unknown keys rejected, scalars cast to
+the documented type. Output (DataObjectProcessor): null fields omitted except schema-`required` ones,
+values cast to the documented type."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sandbox.magento.errors import INVALID_TYPE, NO_ACCESSOR, MagentoError
+
+_SUBSET = Path(__file__).with_name("admin_schema_subset.json")
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+@cache
+def definitions() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_SUBSET.read_text(encoding="utf-8"))["definitions"]
+    return data
+
+
+@cache
+def snake(key: str) -> str:
+    return _CAMEL.sub("_", key).lower()
+
+
+def class_name(defname: str) -> str:
+    """'sales-data-order-item-interface' -> 'Magento\\Sales\\Api\\Data\\OrderItemInterface' (approx.)."""
+    parts = defname.split("-")
+    if "data" in parts:
+        i = parts.index("data")
+        module = "".join(p.capitalize() for p in parts[:i])
+        rest = "".join(p.capitalize() for p in parts[i + 1 :])
+        return f"Magento\\{module}\\Api\\Data\\{rest}"
+    return "".join(p.capitalize() for p in parts)
+
+
+def _ref(node: dict[str, Any]) -> str | None:
+    ref = node.get("$ref")
+    return str(ref).rsplit("/", 1)[-1] if ref else None
+
+
+def _type_error(value: Any, type_name: str) -> MagentoError:
+    return MagentoError(400, INVALID_TYPE, {"value": str(value), "type": type_name})
+
+
+def _cast_scalar(value: Any, type_name: str) -> Any:
+    if value is None:
+        return None
+    if type_name == "integer":
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.0*)?\s*", value):
+            return int(float(value))
+        raise _type_error(value, "int")
+    if type_name == "number":
+        if isinstance(value, bool):
+            return float(value)
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                raise _type_error(value, "float") from None
+        raise _type_error(value, "float")
+    if type_name == "string":
+        if isinstance(value, dict | list):
+            raise _type_error(json.dumps(value), "string")
+        if isinstance(value, bool):
+            return "1" if value else ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    if type_name == "boolean":
+        if isinstance(value, str):
+            return value.lower() in ("1", "true")
+        return bool(value)
+    return value
+
+
+def coerce(node: dict[str, Any] | str, value: Any) -> Any:
+    """Validate and cast request input against a schema node or definition name."""
+    if isinstance(node, str):
+        return _coerce_object(node, value)
+    ref = _ref(node)
+    if ref:
+        return _coerce_object(ref, value)
+    if node.get("type") == "array":
+        if value is None:
+            return None
+        if isinstance(value, dict):  # PHP-style maps {"0": ...}
+            value = list(value.values())
+        if not isinstance(value, list):
+            raise _type_error(value, "array")
+        return [coerce(node.get("items", {}), v) for v in value]
+    if node.get("type") == "object":
+        return value
+    return _cast_scalar(value, str(node.get("type", "")))
+
+
+def _coerce_object(defname: str, value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    definition = definitions()[defname]
+    if not isinstance(value, dict):
+        raise _type_error(value if not isinstance(value, list) else json.dumps(value), class_name(defname))
+    props: dict[str, Any] = definition.get("properties", {})
+    out: dict[str, Any] = {}
+    for raw_key, raw_value in value.items():
+        key = snake(str(raw_key))
+        if key not in props:
+            getter = "get" + "".join(p.capitalize() for p in key.split("_"))
+            raise MagentoError(400, NO_ACCESSOR, [raw_key, getter, class_name(defname)])
+        out[key] = coerce(props[key], raw_value)
+    return out
+
+
+def render(node: dict[str, Any] | str, value: Any) -> Any:
+    """Render output: omit nulls (except required), cast to the documented types."""
+    if isinstance(node, str):
+        return _render_object(node, value)
+    ref = _ref(node)
+    if ref:
+        return _render_object(ref, value)
+    if node.get("type") == "array":
+        if value is None:
+            return None
+        return [render(node.get("items", {}), v) for v in value]
+    if node.get("type") == "object":
+        return value
+    try:
+        return _cast_scalar(value, str(node.get("type", "")))
+    except MagentoError:
+        return value
+
+
+def _render_object(defname: str, value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    definition = definitions()[defname]
+    props: dict[str, Any] = definition.get("properties", {})
+    required = set(definition.get("required", ()))
+    out: dict[str, Any] = {}
+    for key, prop in props.items():
+        v = value.get(key)
+        if v is None:
+            if key in required:
+                out[key] = None
+            continue
+        out[key] = render(prop, v)
+    return out
