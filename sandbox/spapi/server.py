@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from email.utils import format_datetime
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from sandbox.spapi.admin_api import admin_router
 from sandbox.spapi.autotick import AutoTick, ticking
@@ -34,6 +35,14 @@ def create_app(state: SandboxState | None = None, auto_tick: AutoTick | None = N
         lifespan=lifespan,
     )
     app.state.sandbox = sandbox
+
+    @app.middleware("http")
+    async def amazon_date_header(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Amazon's ``Date`` header tells clients its clock: here, the sandbox clock."""
+        response = await call_next(request)
+        response.headers["date"] = format_datetime(sandbox.clock.now(), usegmt=True)
+        return response
+
     app.include_router(lwa_router(sandbox))
     app.include_router(orders_router(sandbox))
     app.include_router(admin_router(sandbox))
@@ -67,4 +76,4 @@ def auto_tick_from_environment() -> AutoTick | None:
 
 def run(host: str, port: int) -> None:
     app = create_app(state_from_environment(), auto_tick_from_environment())
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", date_header=False)
