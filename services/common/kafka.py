@@ -73,7 +73,8 @@ def publish(producer: KafkaProducer, topic: str, event: Event) -> Any:
     return producer.send(topic, key=event.key, value=encode(event))
 
 
-def publish_sync(producer: KafkaProducer, topic: str, events: Iterable[Event], timeout_s: float = 30.0) -> int:
+def publish_sync(producer: KafkaProducer, topic: str, events: Iterable[Event],
+                 timeout_s: float = 30.0) -> int:
     """Send events and wait until the broker has acknowledged every one."""
     futures = [publish(producer, topic, e) for e in events]
     producer.flush(timeout=timeout_s)
@@ -114,7 +115,8 @@ def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = None,
                 have = len(d.get("partitions") or [])
                 if have and have != want:
                     raise RuntimeError(
-                        f"topic {d.get('name') or d.get('topic')} has {have} partitions, the catalogue says {want}. "
+                        f"topic {d.get('name') or d.get('topic')} has {have} partitions, "
+                        f"the catalogue says {want}. "
                         f"Set ORDER_TOPIC_PARTITIONS={have} or recreate the topic."
                     )
         return TopicCreation(created, already)
@@ -163,3 +165,31 @@ class DeadLetters:
 
 __all__ = ["BrokerUnavailable", "DeadLetters", "KafkaError", "ensure_topics", "make_consumer",
            "make_producer", "publish", "publish_sync"]
+
+
+def group_member_count(admin: KafkaAdminClient, group_id: str) -> int:
+    """How many consumers are members of ``group_id`` now (0 for an empty or unknown group).
+
+    Work-around (docs/tansu-notes.md #5): kafka-python 3 fails to parse Tansu's
+    ``authorized_operations`` bit field in DescribeGroups (``15 is not a valid ACLOperation``);
+    the member list is all we need, so unknown operation bits are ignored while describing."""
+    import kafka.admin._groups as groups_mod
+
+    original = groups_mod.valid_acl_operations
+
+    def tolerant(values: Any) -> set[Any]:
+        from kafka.admin._acls import ACLOperation
+
+        known = {op.value for op in ACLOperation}
+        return original([v for v in values if v in known])
+
+    groups_mod.valid_acl_operations = tolerant  # type: ignore[assignment]
+    try:
+        described = admin.describe_groups([group_id])
+    finally:
+        groups_mod.valid_acl_operations = original  # type: ignore[assignment]
+    for group in described:
+        members = group.get("members") if isinstance(group, dict) else getattr(group, "members", None)
+        if members:
+            return len(members)
+    return 0

@@ -1,0 +1,191 @@
+"""``sales-channel replay``: rebuild derived state from the topics.
+
+For a Faust service (order processor, inventory reserver): refuse while its consumer group
+has live members; reset the group to the earliest retained offsets; delete the app's table
+changelog topics and local table files, so tables start empty; run the worker until it has
+consumed everything that was in the topics when the replay started (progress bar with time
+left), then stop it. The events it re-emits carry the same deterministic ids as before, so
+downstream consumers recognise them as duplicates and no side effect is repeated.
+
+For the Orders tab: empty its tables and re-apply every event from the earliest offsets."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from schemas import topics
+from services.common.kafka import group_member_count
+from services.common.logging import get_logger
+from services.common.settings import Settings
+
+log = get_logger(__name__)
+console = Console(stderr=True)
+
+
+class ReplayRefused(RuntimeError):
+    """A live consumer of the same group is running: stop it first."""
+
+
+@dataclass(frozen=True)
+class FaustTarget:
+    service: str
+    command: str
+    app_id: Callable[[], str]
+    source_topics: Callable[[], tuple[str, ...]]
+    datadir: str
+
+
+def _processor_id() -> str:
+    from services.order_processor.app import APP_ID
+
+    return APP_ID
+
+
+def _processor_sources() -> tuple[str, ...]:
+    from services.order_processor.processor import INPUT_TOPICS
+
+    return tuple(INPUT_TOPICS)
+
+
+def _reserver_id() -> str:
+    from services.inventory_reserver.app import app_id
+
+    return app_id()
+
+
+FAUST_TARGETS = {
+    "order_processor": FaustTarget("order_processor", "order-processor", _processor_id, _processor_sources,
+                                   "order-processor"),
+    "inventory_reserver": FaustTarget("inventory_reserver", "inventory-reserver", _reserver_id,
+                                      lambda: (topics.AMAZON_ORDERS, topics.MAGENTO_RESULTS), "inventory-reserver"),
+}
+SERVICES = ("order_processor", "inventory_reserver", "orders_tab")
+
+
+def _partitions(consumer: KafkaConsumer, names: tuple[str, ...]) -> list[TopicPartition]:
+    return [TopicPartition(t, p) for t in names for p in sorted(consumer.partitions_for_topic(t) or ())]
+
+
+def _ensure_idle(admin: KafkaAdminClient, group: str, service: str) -> None:
+    members = group_member_count(admin, group)
+    if members:
+        raise ReplayRefused(f"{members} live consumer(s) of group {group!r} are running. Stop every "
+                            f"{service.replace('_', '-')} process, then run the replay again.")
+
+
+def reset_to_earliest(settings: Settings, group: str, names: tuple[str, ...]) -> dict[TopicPartition, int]:
+    """Point ``group`` at the earliest retained offset of every partition; return the end offsets."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    try:
+        tps = _partitions(consumer, names)
+        earliest = consumer.beginning_offsets(tps)
+        ends = consumer.end_offsets(tps)
+        result = admin.alter_group_offsets(group, {tp: OffsetAndMetadata(earliest[tp], "", -1) for tp in tps})
+        failed = {tp: err for tp, err in result.items() if getattr(err, "errno", 0)}
+        if failed:
+            raise ReplayRefused(f"could not reset group {group!r}: {failed}. Is a consumer still running?")
+        return ends
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def delete_changelogs(settings: Settings, app_id: str) -> list[str]:
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    try:
+        doomed = [t for t in admin.list_topics() if t.startswith(f"{app_id}-") and t.endswith("-changelog")]
+        if doomed:
+            admin.delete_topics(doomed)
+        return doomed
+    finally:
+        admin.close()
+
+
+def _committed(settings: Settings, group: str, tps: list[TopicPartition]) -> int:
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    try:
+        offsets = admin.list_group_offsets(group).get(group, {})
+    finally:
+        admin.close()
+    return sum(max(offsets[tp].offset, 0) for tp in tps if tp in offsets)
+
+
+def replay_faust(settings: Settings, target: FaustTarget, timeout_s: float = 3600.0) -> int:
+    group = target.app_id()
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    try:
+        _ensure_idle(admin, group, target.service)
+    finally:
+        admin.close()
+    ends = reset_to_earliest(settings, group, target.source_topics())
+    dropped = delete_changelogs(settings, group)
+    shutil.rmtree(settings.data_dir / target.datadir, ignore_errors=True)
+    log.info("replay_started", service=target.service, changelogs_deleted=dropped, events=sum(ends.values()))
+    tps = [tp for tp, end in ends.items() if end > 0]
+    total = sum(ends[tp] for tp in tps)
+    worker = subprocess.Popen([sys.executable, "-m", "services.cli", target.command], env=dict(os.environ),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        with Progress(TextColumn(f"replaying {target.service}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("events"), TimeRemainingColumn(), console=console) as progress:
+            task = progress.add_task(target.service, total=total)
+            deadline = time.monotonic() + timeout_s
+            while True:
+                done = _committed(settings, group, tps)
+                progress.update(task, completed=min(done, total))
+                if done >= total:
+                    break
+                if worker.poll() is not None:
+                    err = worker.stderr.read().decode(errors="replace")[-2000:] if worker.stderr else ""
+                    raise RuntimeError(f"{target.command} exited with {worker.returncode} during replay:\n{err}")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"replay of {target.service} did not finish within {timeout_s}s")
+                time.sleep(0.5)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    log.info("replay_finished", service=target.service, events=total)
+    return total
+
+
+def replay(settings: Settings, service: str) -> None:
+    chosen = SERVICES if service == "all" else (service,)
+    unknown = [s for s in chosen if s not in SERVICES]
+    if unknown:
+        raise ValueError(f"unknown service {unknown[0]!r}; choose one of {', '.join(SERVICES)} or all")
+    for name in chosen:
+        if name in FAUST_TARGETS:
+            replay_faust(settings, FAUST_TARGETS[name])
+        else:
+            from services.orders_tab.projector import GROUP_ID, rebuild
+
+            admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+            try:
+                _ensure_idle(admin, GROUP_ID, "projector")
+            finally:
+                admin.close()
+            rebuild(settings)
+
+
+def run(settings: Settings, service: str) -> None:
+    try:
+        replay(settings, service)
+    except (ReplayRefused, ValueError) as exc:
+        console.print(f"[red]replay refused:[/red] {exc}")
+        raise SystemExit(2) from exc
+    console.print("[green]replay finished[/green]")
