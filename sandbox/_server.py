@@ -34,8 +34,8 @@ class ServerHandle:
 
 def serve_in_thread(app: object, host: str = "127.0.0.1", port: int = 0, timeout_s: float = 15.0) -> ServerHandle:
     port = port or _free_port()
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
-                            date_header=False, server_header=False)  # type: ignore[arg-type]
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning",  # type: ignore[arg-type]
+                            access_log=False, lifespan="on", date_header=False, server_header=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"asgi-{port}", daemon=True)
     thread.start()
