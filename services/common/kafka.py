@@ -173,22 +173,21 @@ def group_member_count(admin: KafkaAdminClient, group_id: str) -> int:
     Work-around (docs/tansu-notes.md #5): kafka-python 3 fails to parse Tansu's
     ``authorized_operations`` bit field in DescribeGroups (``15 is not a valid ACLOperation``);
     the member list is all we need, so unknown operation bits are ignored while describing."""
-    import kafka.admin._groups as groups_mod
+    import kafka.admin._acls as acls_mod
 
-    original = groups_mod.valid_acl_operations
+    original = acls_mod.valid_acl_operations
+    known = {op.value for op in acls_mod.ACLOperation}
 
     def tolerant(values: Any) -> set[Any]:
-        from kafka.admin._acls import ACLOperation
-
-        known = {op.value for op in ACLOperation}
         return original([v for v in values if v in known])
 
-    groups_mod.valid_acl_operations = tolerant  # type: ignore[assignment]
+    acls_mod.valid_acl_operations = tolerant  # type: ignore[assignment]
     try:
         described = admin.describe_groups([group_id])
     finally:
-        groups_mod.valid_acl_operations = original  # type: ignore[assignment]
-    for group in described:
+        acls_mod.valid_acl_operations = original  # type: ignore[assignment]
+    groups = described.values() if isinstance(described, dict) else described
+    for group in groups:
         members = group.get("members") if isinstance(group, dict) else getattr(group, "members", None)
         if members:
             return len(members)
