@@ -1,0 +1,59 @@
+"""The poller's Prometheus metrics. Label children are bound once per store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.common.metrics import counter, gauge, histogram
+
+SPAPI_CALLS = counter("poller_spapi_calls_total", "SP-API calls by outcome (ok, throttled, error)",
+                      ("store", "operation", "outcome"))
+SPAPI_DURATION = histogram("poller_spapi_call_duration_seconds", "SP-API call duration", ("operation",))
+ORDERS_SEEN = counter("poller_orders_seen_total", "Orders read from SP-API", ("store",))
+EVENTS_PUBLISHED = counter("poller_events_published_total", "Order-change facts published", ("store",))
+DEAD_LETTERS = counter("poller_dead_letters_total", "Orders sent to the dead-letter topic", ("reason",))
+CHECKPOINT_LAG = gauge("poller_checkpoint_lag_seconds", "How far the store's checkpoint is behind Amazon",
+                       ("store",))
+LAST_SUCCESS = gauge("poller_last_success_timestamp_seconds", "Unix time of the store's last successful poll",
+                     ("store",))
+
+OPERATIONS = ("searchOrders", "getOrder")
+OUTCOMES = ("ok", "throttled", "error")
+
+
+@dataclass
+class StoreMetrics:
+    """Label children of one store, bound once."""
+
+    calls: dict[tuple[str, str], Any]
+    orders_seen: Any
+    events_published: Any
+    checkpoint_lag: Any
+    last_success: Any
+
+    @classmethod
+    def bind(cls, store_id: str) -> StoreMetrics:
+        return cls(
+            calls={(op, out): SPAPI_CALLS.labels(store_id, op, out) for op in OPERATIONS for out in OUTCOMES},
+            orders_seen=ORDERS_SEEN.labels(store_id),
+            events_published=EVENTS_PUBLISHED.labels(store_id),
+            checkpoint_lag=CHECKPOINT_LAG.labels(store_id),
+            last_success=LAST_SUCCESS.labels(store_id),
+        )
+
+
+DURATIONS = {op: SPAPI_DURATION.labels(op) for op in OPERATIONS}
+
+_by_store: dict[str, StoreMetrics] = {}
+
+
+def for_store(store_id: str) -> StoreMetrics:
+    m = _by_store.get(store_id)
+    if m is None:
+        m = _by_store[store_id] = StoreMetrics.bind(store_id)
+    return m
+
+
+def dead_letter(reason: str) -> None:
+    DEAD_LETTERS.labels(reason).inc()
