@@ -1,0 +1,277 @@
+"""Magento writer throughput and latency against the stand-in with added latency.
+
+Starts Tansu (or uses KAFKA_BOOTSTRAP_SERVERS), a fresh PostgreSQL database (TEST_PG_ADMIN_URL),
+the Magento stand-in in its own process with ``--latency-ms`` per call, and ``sales-channel
+magento-writer`` with WRITER_CONCURRENCY in flight. Then:
+
+1. burst: N order commands published at once → orders created per second vs the bound
+   (in-flight limit ÷ latency);
+2. paced: commands at half the measured rate → p50/p99 command-to-result latency.
+
+    .venv/bin/python bench/writer_bench.py [--orders 1500] [--concurrency 32] [--latency-ms 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+os.environ.setdefault("TOPIC_PREFIX", f"bench-{uuid.uuid4().hex[:6]}")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from kafka import KafkaConsumer, TopicPartition  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from schemas import decode  # noqa: E402
+from schemas.events.magento import MagentoOrderCreatedV1  # noqa: E402
+from schemas.topics import MAGENTO_RESULTS, ORDER_LIFECYCLE  # noqa: E402
+from services.common.broker import start_tansu  # noqa: E402
+from services.common.db import upgrade  # noqa: E402
+from services.common.kafka import ensure_topics, make_producer, publish  # noqa: E402
+from services.common.settings import Settings  # noqa: E402
+from tests.harness import TANSU_TIMINGS, ServiceProcess, free_port, settings_env  # noqa: E402
+from tests.magento_writer.factories import amazon_order, order_requested  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+SKUS = [f"BENCH-{i}" for i in range(8)]
+
+
+class Results:
+    def __init__(self, settings: Settings) -> None:
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        parts: set[int] = set()
+        while not parts:
+            parts = self.consumer.partitions_for_topic(MAGENTO_RESULTS) or set()
+            time.sleep(0.1)
+        self.consumer.assign([TopicPartition(MAGENTO_RESULTS, p) for p in sorted(parts)])
+        self.seen: dict[str, float] = {}
+        self.failed = 0
+
+    def pump(self, timeout_ms: int = 100) -> None:
+        for records in self.consumer.poll(timeout_ms).values():
+            now = time.monotonic()
+            for r in records:
+                event = decode(r.value)
+                if isinstance(event, MagentoOrderCreatedV1):
+                    self.seen.setdefault(event.key, now)
+                else:
+                    self.failed += 1
+                    self.seen.setdefault(event.key, now)
+
+    def wait(self, keys: list[str], timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.pump()
+            if all(k in self.seen for k in keys):
+                return True
+        return False
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def start_stand_in(port: int, latency_ms: float) -> tuple[subprocess.Popen[bytes], str, str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox.magento.server", "127.0.0.1", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{url}/_sandbox/orders/count", params={"ext_order_id": "x"}, timeout=1)
+            break
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    for sku in SKUS:
+        httpx.post(f"{url}/_sandbox/products", json={"sku": sku, "qty": 10_000_000, "price": 9.99}).raise_for_status()
+    keys = httpx.post(f"{url}/_sandbox/integrations", json={"name": "bench"}).json()
+    secret = json.dumps(
+        {k: keys[k] for k in ("consumer_key", "consumer_secret", "access_token", "access_token_secret")}
+    )
+    httpx.post(f"{url}/_sandbox/latency", json={"ms": latency_ms, "route": "*"}).raise_for_status()
+    return proc, url, secret
+
+
+def print_writer_metrics(port: int) -> None:
+    """Where the writer's time goes: mean Magento call duration per route, mean command duration."""
+    body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    sums: dict[tuple[str, str], float] = {}
+    for line in body.splitlines():
+        if not line.startswith(
+            ("sales_channel_writer_magento_call_duration_seconds_", "sales_channel_writer_command_duration_seconds_")
+        ):
+            continue
+        name, value = line.rsplit(" ", 1)
+        base, _, labels = name.partition("{")
+        sums[(base, labels)] = float(value)
+    for (base, labels), value in sorted(sums.items()):
+        if base.endswith("_sum"):
+            count = sums.get((base[:-4] + "_count", labels), 0)
+            if count:
+                what = base[:-4].replace("sales_channel_writer_", "")
+                print(f"  {what}{{{labels}: {count:.0f} x {value / count * 1000:.0f} ms mean")
+
+
+def measure_ceiling(url: str, secret: str, concurrency: int, seconds: float) -> float:
+    """Creates per second the stand-in itself sustains at this many in flight, with no writer:
+    what any client could reach on this machine (the stand-in's own CPU caps it below the bound)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from services.magento_writer.magento.auth import auth_from_secret
+    from services.magento_writer.magento.client import MagentoClient
+    from services.magento_writer.payload import OrderOptions, build_order_entity
+    from tests.magento_writer.factories import target
+
+    client = MagentoClient(url, auth_from_secret(json.loads(secret)), max_connections=concurrency)
+    tgt = target("bench-ceiling", prefix_general="C")
+    deadline = time.monotonic() + seconds
+
+    def worker(_: int) -> int:
+        done = 0
+        while time.monotonic() < deadline:
+            order = amazon_order(items=((SKUS[0], 1, "9.99"),))
+            entity = build_order_entity(
+                order, tgt, OrderOptions("checkmo", "flatrate_flatrate", 1, "C" + order.amazon_order_id)
+            )
+            client.create_order("default", entity)
+            done += 1
+        return done
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(concurrency) as pool:
+        total = sum(pool.map(worker, range(concurrency)))
+    client.close()
+    return total / (time.monotonic() - started)
+
+
+def commands(n: int, store: str) -> list[object]:
+    return [order_requested(store, amazon_order(items=((SKUS[i % len(SKUS)], 1, "9.99"),))) for i in range(n)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=1500)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--paced-seconds", type=float, default=10.0)
+    args = parser.parse_args()
+
+    tansu = None
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not bootstrap:
+        port = free_port()
+        tansu = start_tansu("127.0.0.1", port)
+        bootstrap = f"127.0.0.1:{port}"
+    db = f"sc_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{db}"'))
+    db_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{db}"
+    magento, writer = None, None
+    try:
+        upgrade(db_url)
+        magento, url, secret = start_stand_in(free_port(), args.latency_ms)
+        settings = Settings(
+            kafka_bootstrap_servers=bootstrap,
+            database_url=db_url,
+            magento_base_url=url,
+            writer_concurrency=args.concurrency,
+            order_topic_partitions=8,
+            **{k.lower(): int(v) for k, v in TANSU_TIMINGS.items()},
+        )
+        ensure_topics(settings)
+        metrics_port = free_port()
+        env = {
+            **settings_env(settings),
+            "METRICS_PORT": str(metrics_port),
+            "MAGENTO_AUTH": secret,
+            "WRITER_CONCURRENCY": str(args.concurrency),
+            "TOPIC_PREFIX": os.environ["TOPIC_PREFIX"],
+            "LOG_LEVEL": "WARNING",
+        }
+        writer = ServiceProcess("writer-bench", ["magento-writer"], env).start()
+        producer = make_producer(settings, linger_ms=20)
+        results = Results(settings)
+
+        warm = commands(args.concurrency, "bench-warm")
+        for c in warm:
+            publish(producer, ORDER_LIFECYCLE, c)  # type: ignore[arg-type]
+        producer.flush()
+        if not results.wait([c.key for c in warm], 90):  # type: ignore[attr-defined]
+            raise SystemExit(f"writer did not answer the warm-up; see {writer.log_path}")
+
+        burst = commands(args.orders, "bench-burst")
+        started = time.monotonic()
+        for c in burst:
+            publish(producer, ORDER_LIFECYCLE, c)  # type: ignore[arg-type]
+        producer.flush()
+        done = results.wait([c.key for c in burst], 90)  # type: ignore[attr-defined]
+        finished = max(results.seen.get(c.key, time.monotonic()) for c in burst)  # type: ignore[attr-defined]
+        rate = sum(1 for c in burst if c.key in results.seen) / (finished - started)  # type: ignore[attr-defined]
+        bound = args.concurrency / (args.latency_ms / 1000.0)
+
+        paced_rate = max(rate / 2, 1.0)
+        paced = commands(int(paced_rate * args.paced_seconds), "bench-paced")
+        sent: dict[str, float] = {}
+        t0 = time.monotonic()
+        for i, c in enumerate(paced):
+            while time.monotonic() < t0 + i / paced_rate:
+                results.pump(5)
+            publish(producer, ORDER_LIFECYCLE, c)  # type: ignore[arg-type]
+            producer.flush()
+            sent[c.key] = time.monotonic()  # type: ignore[attr-defined]
+        results.wait(list(sent), 60)
+        latencies = [results.seen[k] - t for k, t in sent.items() if k in results.seen]
+
+        print(
+            f"orders: {args.orders} burst, in flight {args.concurrency}, Magento latency {args.latency_ms:.0f} ms"
+            f"{'' if done else ' (INCOMPLETE)'}"
+        )
+        print(f"created/s: {rate:.1f}  bound: {bound:.1f}  ratio: {rate / bound:.0%}  (target >= 80%)")
+        print(
+            f"paced at {paced_rate:.0f}/s: command-to-result p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
+            f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms over {len(latencies)} commands"
+        )
+        print(f"failed results: {results.failed}")
+        print_writer_metrics(metrics_port)
+        writer.stop()
+        ceiling = measure_ceiling(url, secret, args.concurrency, 5.0)
+        print(
+            f"stand-in alone at {args.concurrency} in flight (no writer): {ceiling:.1f} creates/s "
+            f"-> writer reached {rate / min(ceiling, bound):.0%} of min(bound, stand-in ceiling)"
+        )
+    finally:
+        if writer:
+            writer.stop()
+        if magento:
+            magento.terminate()
+            magento.wait(10)
+        if tansu:
+            tansu.terminate()
+            tansu.wait(10)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

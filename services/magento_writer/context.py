@@ -1,0 +1,21 @@
+"""What the handlers need, wired once (composition root in ``main``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.magento_writer.catalog import Catalog
+from services.magento_writer.ledger import Ledger
+from services.magento_writer.magento.client import MagentoClient
+from services.magento_writer.retry import RetryPolicy
+
+
+@dataclass
+class WriterContext:
+    client: MagentoClient
+    ledger: Ledger
+    catalog: Catalog
+    policy: RetryPolicy
+    payment_method: str
+    shipping_method: str
+    reservations_module: bool = True

@@ -1,0 +1,138 @@
+"""Reservations applied in Magento through our module's route
+``POST /rest/<store>/V1/sales-channel/reservations`` (SPEC §5; Magento has no REST call for it).
+
+Keys are deterministic per (order key, place|release), so applying twice changes nothing. When the
+writer creates the Magento order it releases a held reservation in the same step with the release
+key the reserver's later ``reservation.released`` fact maps to, so that fact is then a no-op."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from schemas.envelope import event_id_for
+from schemas.events.magento import MagentoReservationSyncedData, MagentoReservationSyncedV1
+from schemas.events.reservations import ReservationPlacedV1, ReservationReleasedV1
+from services.common.logging import get_logger
+from services.magento_writer import metrics, results
+from services.magento_writer.context import WriterContext
+from services.magento_writer.magento.errors import MagentoError
+from services.magento_writer.retry import RetriesExhausted, with_retries
+
+log = get_logger(__name__)
+DEFAULT_STORE_CODE = "default"
+NOT_SYNCED = "Magento reservations module is not installed (MAGENTO_RESERVATIONS_MODULE=false): Magento is not told"
+
+
+def reservation_key(order_key: str, action: Literal["place", "release"]) -> str:
+    return event_id_for("magento.reservation", order_key, action)
+
+
+def reservation_command(
+    order_key: str, action: Literal["place", "release"], stock_id: int, items: list[dict[str, Any]]
+) -> dict[str, Any]:
+    sign = -1 if action == "place" else 1
+    return {
+        "reservation_key": reservation_key(order_key, action),
+        "stock_id": stock_id,
+        "items": [{"sku": i["sku"], "quantity": sign * abs(int(i["quantity"]))} for i in items],
+        "metadata": {
+            "event_type": "amazon_pending_reserve" if action == "place" else "amazon_pending_release",
+            "object_type": "amazon_order",
+            "object_id": order_key,
+        },
+    }
+
+
+def apply(
+    ctx: WriterContext,
+    store_code: str,
+    order_key: str,
+    action: Literal["place", "release"],
+    stock_id: int,
+    items: list[dict[str, Any]],
+) -> bool:
+    command = reservation_command(order_key, action, stock_id, items)
+    return with_retries(ctx.policy, "reservations", lambda: ctx.client.apply_reservation(store_code, command))
+
+
+def _store_code(ctx: WriterContext, store_id: str) -> str:
+    return ctx.ledger.store_code_of(store_id) or DEFAULT_STORE_CODE
+
+
+def _synced(
+    event: ReservationPlacedV1 | ReservationReleasedV1, applied: bool, detail: str | None
+) -> MagentoReservationSyncedV1:
+    return results.synced(
+        event,
+        MagentoReservationSyncedData(reservation_event_id=event.event_id, applied=applied, detail=detail),
+    )
+
+
+def _not_synced(event: ReservationPlacedV1 | ReservationReleasedV1) -> MagentoReservationSyncedV1:
+    metrics.RESERVATIONS_NOT_SYNCED.inc()
+    log.warning("reservation_not_synced", reason=NOT_SYNCED, event_type=event.event_type, key=event.key)
+    return _synced(event, False, NOT_SYNCED)
+
+
+def _failure(event: ReservationPlacedV1 | ReservationReleasedV1, exc: MagentoError) -> MagentoReservationSyncedV1:
+    return _synced(event, False, f"Magento refused the reservation: {exc.reason}")
+
+
+def apply_placed(ctx: WriterContext, event: ReservationPlacedV1) -> MagentoReservationSyncedV1:
+    if not ctx.reservations_module:
+        return _not_synced(event)
+    d = event.data
+    items = [{"sku": i.sku, "quantity": i.quantity} for i in d.items]
+    with ctx.ledger.order_lock(event.key):
+        row = ctx.ledger.reservation(d.store_id, d.amazon_order_id)
+        order = ctx.ledger.get(d.store_id, d.amazon_order_id)
+        if (row and row.superseded) or (order and order.state in ("created", "canceled", "complete", "deleted")):
+            ctx.ledger.save_reservation(d.store_id, d.amazon_order_id, stock_id=d.magento_stock_id, superseded=True)
+            return _synced(event, False, "the Magento order already exists and holds the stock")
+        try:
+            applied = apply(ctx, _store_code(ctx, d.store_id), event.key, "place", d.magento_stock_id, items)
+        except RetriesExhausted as exc:
+            return _failure(event, exc.last)
+        except MagentoError as exc:
+            return _failure(event, exc)
+        ctx.ledger.save_reservation(
+            d.store_id, d.amazon_order_id, stock_id=d.magento_stock_id, items=items, placed=True
+        )
+        return _synced(event, applied, None if applied else "already applied")
+
+
+def apply_released(ctx: WriterContext, event: ReservationReleasedV1) -> MagentoReservationSyncedV1:
+    if not ctx.reservations_module:
+        return _not_synced(event)
+    d = event.data
+    with ctx.ledger.order_lock(event.key):
+        row = ctx.ledger.reservation(d.store_id, d.amazon_order_id)
+        if row is None or not row.placed:
+            return _synced(event, False, "nothing is held in Magento for this order")
+        if row.released:
+            return _synced(event, False, "already released in Magento")
+        items = [{"sku": i.sku, "quantity": i.quantity} for i in d.items] or row.items
+        try:
+            applied = apply(ctx, _store_code(ctx, d.store_id), event.key, "release", row.stock_id, items)
+        except RetriesExhausted as exc:
+            return _failure(event, exc.last)
+        except MagentoError as exc:
+            return _failure(event, exc)
+        ctx.ledger.save_reservation(d.store_id, d.amazon_order_id, stock_id=row.stock_id, released=True)
+        return _synced(event, applied, None if applied else "already applied")
+
+
+def handover(
+    ctx: WriterContext, order_key: str, store_id: str, amazon_order_id: str, store_code: str, stock_id: int
+) -> None:
+    """Right after the Magento order exists: release a held pending reservation (the order now
+    holds the stock), or mark a not-yet-seen placement as superseded. Caller holds the order lock."""
+    row = ctx.ledger.supersede_pending(store_id, amazon_order_id, stock_id)
+    if not row.placed or row.released or not ctx.reservations_module:
+        return
+    try:
+        apply(ctx, store_code, order_key, "release", row.stock_id, row.items)
+    except (RetriesExhausted, MagentoError) as exc:  # the reserver's release fact will apply it later
+        log.warning("handover_release_failed", key=order_key, error=str(exc))
+        return
+    ctx.ledger.save_reservation(store_id, amazon_order_id, stock_id=row.stock_id, released=True)

@@ -1,0 +1,80 @@
+"""``sales-channel magento-writer``: wire the client, ledger and Kafka loop, then run until SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+from schemas.topics import ORDER_LIFECYCLE, RESERVATIONS
+from services.common import metrics as common_metrics
+from services.common.kafka import DeadLetters, make_consumer, make_producer
+from services.common.logging import get_logger
+from services.common.settings import Settings
+from services.magento_writer.catalog import Catalog
+from services.magento_writer.context import WriterContext
+from services.magento_writer.handlers import handle, handles
+from services.magento_writer.ledger import Ledger
+from services.magento_writer.magento.auth import resolve_auth
+from services.magento_writer.magento.client import MagentoClient
+from services.magento_writer.retry import RetryPolicy
+from services.magento_writer.runner import WriterLoop
+
+SERVICE = "magento_writer"
+GROUP_ID = "sales-channel.magento-writer"
+log = get_logger(__name__)
+
+
+def build_context(settings: Settings, policy: RetryPolicy | None = None) -> WriterContext:
+    client = MagentoClient(
+        settings.magento_base_url,
+        resolve_auth(settings.magento_auth_ref, settings.secrets_file),
+        max_connections=settings.writer_concurrency * 2,
+    )
+    if not settings.magento_reservations_module:
+        log.warning(
+            "reservations_not_synced",
+            reason="MAGENTO_RESERVATIONS_MODULE is false: reservations are not applied in Magento",
+        )
+    return WriterContext(
+        client=client,
+        ledger=Ledger(settings.database_url, settings.writer_concurrency),
+        catalog=Catalog(client),
+        policy=policy or RetryPolicy(),
+        payment_method=settings.magento_payment_method,
+        shipping_method=settings.magento_shipping_method,
+        reservations_module=settings.magento_reservations_module,
+    )
+
+
+def build_loop(settings: Settings, ctx: WriterContext, group_id: str = GROUP_ID) -> WriterLoop:
+    concurrency = settings.writer_concurrency
+    # A short fetch wait: the loop also schedules finished orders' next commands between polls.
+    consumer = make_consumer(settings, group_id, [], max_poll_records=concurrency * 2, fetch_max_wait_ms=50)
+    producer = make_producer(settings)
+    loop = WriterLoop(
+        consumer, producer, DeadLetters(producer, SERVICE), lambda e: handle(ctx, e), handles, concurrency
+    )
+    loop.subscribe([ORDER_LIFECYCLE, RESERVATIONS])
+    return loop
+
+
+def run(settings: Settings) -> None:
+    common_metrics.serve(settings.metrics_port)
+    ctx = build_context(settings)
+    loop = build_loop(settings, ctx)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("stopping", signal=signum)
+        loop.stop_event.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("magento_writer_started", magento=settings.magento_base_url, concurrency=settings.writer_concurrency)
+    try:
+        loop.run()
+    finally:
+        loop.consumer.close()
+        loop.producer.flush(10)
+        loop.producer.close(10)
+        ctx.client.close()
+        ctx.ledger.dispose()

@@ -1,0 +1,110 @@
+"""The consume/execute/commit loop with a scripted consumer: backpressure, per-order ordering and
+commits that never pass an unfinished command."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import namedtuple
+from typing import Any
+
+from kafka import TopicPartition
+
+from schemas import encode
+from schemas.envelope import Event
+from services.magento_writer.runner import WriterLoop
+from tests.harness import wait_until
+from tests.magento_writer.factories import amazon_order, order_requested
+
+Record = namedtuple("Record", "topic partition offset key value")
+TOPIC = "lifecycle"
+TP = TopicPartition(TOPIC, 0)
+
+
+class FakeConsumer:
+    def __init__(self, records: list[Record]) -> None:
+        self.pending = list(records)
+        self.paused_tps: set[TopicPartition] = set()
+        self.commits: list[int] = []
+        self.max_paused = 0
+
+    def subscribe(self, topics: list[str], listener: Any = None) -> None:
+        self.listener = listener
+
+    def assignment(self) -> set[TopicPartition]:
+        return {TP}
+
+    def pause(self, *tps: TopicPartition) -> None:
+        self.paused_tps |= set(tps)
+
+    def resume(self, *tps: TopicPartition) -> None:
+        self.paused_tps -= set(tps)
+
+    def paused(self) -> set[TopicPartition]:
+        return set(self.paused_tps)
+
+    def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[Record]]:
+        if TP in self.paused_tps or not self.pending:
+            time.sleep(timeout_ms / 1000)
+            return {}
+        batch, self.pending = self.pending[: max_records or 1], self.pending[max_records or 1 :]
+        return {TP: batch}
+
+    def commit(self, offsets: dict[TopicPartition, Any]) -> None:
+        self.commits.append(offsets[TP].offset)
+
+
+class FakeFuture:
+    def get(self, timeout: float | None = None) -> None:
+        return None
+
+
+class FakeProducer:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes]] = []
+
+    def send(self, topic: str, key: str | None = None, value: bytes = b"") -> FakeFuture:
+        self.sent.append((topic, value))
+        return FakeFuture()
+
+
+def test_backpressure_ordering_and_commits() -> None:
+    orders = {name: amazon_order() for name in "abc"}
+    keys = ["a", "b", "a", "c", "b"]
+    events = [order_requested("st", orders[k], seq=i + 1) for i, k in enumerate(keys)]
+    records = [Record(TOPIC, 0, i, e.key.encode(), encode(e)) for i, e in enumerate(events)]
+    consumer, producer = FakeConsumer(records), FakeProducer()
+    gates = {i: threading.Event() for i in range(len(events))}
+    started: list[int] = []
+
+    def handler(event: Event) -> list[Event]:
+        index = next(i for i, e in enumerate(events) if e.event_id == event.event_id)
+        started.append(index)
+        gates[index].wait(10)
+        return [event]
+
+    loop = WriterLoop(consumer, producer, None, handler, lambda e: True, concurrency=2)  # type: ignore[arg-type]
+    loop.capacity = 3
+    loop.subscribe([TOPIC])
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: TP in consumer.paused_tps, 5, what="fetching paused at capacity")
+        assert sorted(started) == [0, 1]  # a and b run; the second a waits for the first
+        assert len(consumer.pending) == 2  # offsets 3 and 4 not fetched while full
+
+        gates[1].set()  # b finishes first: offset 0 is still open, nothing to commit past it
+        wait_until(lambda: len(started) == 3, 5, what="a free slot refilled")
+        assert started[2] == 3  # the next fetched order (c), not the second a
+        assert set(consumer.commits) <= {0}
+
+        for i in (0, 2, 3, 4):
+            gates[i].set()
+        wait_until(lambda: consumer.commits and consumer.commits[-1] == 5, 5, what="all committed")
+        assert started.index(0) < started.index(2) and started.index(1) < started.index(4)
+        assert len(producer.sent) == 5
+    finally:
+        for gate in gates.values():
+            gate.set()
+        loop.stop_event.set()
+        thread.join(10)
