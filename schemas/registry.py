@@ -72,7 +72,7 @@ def _tag_of(value: Any) -> str | None:
 @cache
 def _adapter() -> TypeAdapter[Any]:
     members = tuple(Annotated[model, Tag(model.tag())] for model in EVENT_MODELS)
-    return TypeAdapter(Annotated[Union[members], Discriminator(_tag_of)])  # noqa: UP007
+    return TypeAdapter(Annotated[Union[members], Discriminator(_tag_of)])  # type: ignore[arg-type]  # noqa: UP007
 
 
 def decode(raw: bytes | str) -> Event:

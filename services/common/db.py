@@ -61,6 +61,7 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
                  if (SERVICES_DIR / owner / "migrations").is_dir()]
     cfg.set_main_option("version_locations", " ".join(locations))
     cfg.set_main_option("path_separator", "space")
+    cfg.set_main_option("recursive_version_locations", "true")  # branches live in <owner>/migrations/versions
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 

@@ -39,8 +39,11 @@ class Settings(BaseSettings):
     magento_shipping_method: str = "flatrate_flatrate"
     magento_reservations_module: bool = True  # our Magento module for MSI reservations is installed
     writer_concurrency: int = Field(default=32, ge=1)
+    # Inventory reserver: how often held reservations are checked for expiry / store settings.
+    reserver_sweep_interval_seconds: float = Field(default=15.0, gt=0)
     # Orders tab
     web_admin_token_ref: str = "env:ORDERS_TAB_TOKEN"
+    orders_tab_ship_soon_hours: float = Field(default=24.0, gt=0)  # "near Latest Ship Date" window
     metrics_port: int = 0  # 0: no metrics server
     log_level: str = "INFO"
     log_format: str = "json"  # json | console

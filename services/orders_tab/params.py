@@ -1,0 +1,94 @@
+"""HTTP query parameters of the grid, validated (bad values are 422, never 500)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import HTTPException, Query
+
+from schemas.types import FulfillmentChannel, MagentoState, TabStatus
+from services.orders_tab.query import MAX_PAGE_SIZE, Direction, GridQuery, OptionalColumn, SortKey
+
+STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+TEXT_PATTERN = r"^[^\x00-\x1f]*$"  # no control characters (PostgreSQL refuses NUL)
+MAX_PAGE = 100_000
+MAX_TOTAL = Decimal("1000000000000")
+
+_STORE_RE = re.compile(STORE_ID_PATTERN)
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    """UTC for the database: any offset Python accepts (up to ±24 h) is converted here, since
+    PostgreSQL refuses offsets beyond ±15:59 and a naive value means UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise HTTPException(422, detail=f"date {value.isoformat()} is out of range") from exc
+
+
+def grid_query(
+    store: Annotated[list[str] | None, Query(description="Store ids (repeat for several)", max_length=100)] = None,
+    status: Annotated[
+        list[TabStatus] | None,
+        Query(
+            description="Statuses (repeat for several). Default: every status but Pending; "
+            "orders still Pending are listed only when Pending is asked for."
+        ),
+    ] = None,
+    purchased_from: Annotated[
+        datetime | None, Query(description="Purchase date from (ISO 8601, UTC if no offset)")
+    ] = None,
+    purchased_to: Annotated[datetime | None, Query(description="Purchase date to (inclusive)")] = None,
+    amazon_order_id: Annotated[
+        str | None,
+        Query(description="Amazon order number, or its beginning", max_length=100, pattern=TEXT_PATTERN),
+    ] = None,
+    buyer_name: Annotated[
+        str | None,
+        Query(description="Part of the buyer name (case-insensitive)", max_length=100, pattern=TEXT_PATTERN),
+    ] = None,
+    total_min: Annotated[Decimal | None, Query(ge=0, le=MAX_TOTAL, decimal_places=4)] = None,
+    total_max: Annotated[Decimal | None, Query(ge=0, le=MAX_TOTAL, decimal_places=4)] = None,
+    fulfillment_channel: Annotated[FulfillmentChannel | None, Query()] = None,
+    is_prime: Annotated[bool | None, Query()] = None,
+    reserved: Annotated[bool | None, Query()] = None,
+    magento_state: Annotated[list[MagentoState] | None, Query(description="Magento-order states")] = None,
+    sort: Annotated[SortKey, Query(description="Column to sort by")] = SortKey.PURCHASE_DATE,
+    direction: Annotated[Direction, Query()] = Direction.DESC,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    columns: Annotated[list[OptionalColumn] | None, Query(description="Optional columns to include")] = None,
+) -> GridQuery:
+    stores = tuple(s for s in (store or []) if s)
+    bad = [s for s in stores if not _STORE_RE.match(s)]
+    if bad:
+        raise HTTPException(422, detail=f"invalid store id {bad[0][:70]!r}: lowercase letters, digits, '-' and '_'")
+    if total_min is not None and total_max is not None and total_min > total_max:
+        raise HTTPException(422, detail="total_min must not be greater than total_max")
+    return GridQuery(
+        stores=stores,
+        statuses=tuple(dict.fromkeys(status or [])),
+        purchased_from=_as_utc(purchased_from),
+        purchased_to=_as_utc(purchased_to),
+        amazon_order_id=amazon_order_id or None,
+        buyer_name=buyer_name or None,
+        total_min=total_min,
+        total_max=total_max,
+        fulfillment_channel=fulfillment_channel,
+        is_prime=is_prime,
+        reserved=reserved,
+        magento_states=tuple(dict.fromkeys(magento_state or [])),
+        sort=sort,
+        direction=direction,
+        page=page,
+        page_size=page_size,
+        columns=tuple(dict.fromkeys(columns or [])),
+    )

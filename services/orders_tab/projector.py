@@ -1,0 +1,279 @@
+"""The Orders-tab projector: consumes the order lifecycle, stores and poller-sync topics and
+keeps the Orders-tab tables, recording the offsets it applied in the same transaction.
+
+It never commits offsets to Kafka: on every assignment it seeks to the offsets stored with
+the rows (or to the beginning), and skips any record below them, so it resumes exactly."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+
+from schemas import DecodeError
+from schemas.topics import ORDER_LIFECYCLE, POLLER_SYNC, PREFIX, STORES
+from services.common.db import get_engine
+from services.common.kafka import make_consumer
+from services.common.logging import get_logger
+from services.common.settings import Settings
+from services.orders_tab.apply import Batch
+from services.orders_tab.decoding import decode_used
+from services.orders_tab.metrics import EVENTS_APPLIED, PROJECTION_LAG
+from services.orders_tab.store import stored_offsets, write_batch
+
+log = get_logger("orders_tab.projector")
+
+SOURCE_TOPICS = (ORDER_LIFECYCLE, STORES, POLLER_SYNC)
+GROUP_ID = f"{PREFIX}-orders-tab-projector"
+SERVICE = "orders_tab"
+
+
+@dataclass
+class RunStats:
+    records: int = 0
+    applied: int = 0
+    skipped: int = 0
+    poison: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+class _SeekOnAssign(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, projector: Projector) -> None:
+        self.projector = projector
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        return None  # every batch is committed before the next poll: nothing to flush
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.projector.seek_to_stored(list(assigned))
+
+
+class Projector:
+    """One consumer applying batches. ``group_id=None`` assigns every partition itself
+    (rebuild, tests); otherwise partitions come from the consumer group."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        group_id: str | None = GROUP_ID,
+        topics: tuple[str, ...] = SOURCE_TOPICS,
+        max_batch: int = 5000,
+    ) -> None:
+        self.settings = settings
+        self.group_id = group_id
+        self.topics = topics
+        self.max_batch = max_batch
+        self.engine = get_engine(settings.database_url)
+        self._next: dict[tuple[str, int], int] = {}
+        self._dead_letters: Any = None
+        self.consumer: KafkaConsumer = make_consumer(
+            settings,
+            group_id,
+            [],
+            max_poll_records=max_batch,
+            max_partition_fetch_bytes=8 * 1024 * 1024,
+            fetch_max_bytes=64 * 1024 * 1024,
+        )
+        if group_id is None:
+            self.consumer.assign(self._all_partitions())
+            self.seek_to_stored(self.consumer.assignment())
+        else:
+            self.consumer.subscribe(list(topics), listener=_SeekOnAssign(self))
+
+    def _all_partitions(self, timeout_s: float = 15.0) -> list[TopicPartition]:
+        parts: list[TopicPartition] = []
+        for topic in self.topics:
+            deadline = time.monotonic() + timeout_s
+            ids = self.consumer.partitions_for_topic(topic)
+            while not ids and time.monotonic() < deadline:
+                time.sleep(0.2)
+                ids = self.consumer.partitions_for_topic(topic)
+            if not ids:
+                raise RuntimeError(f"topic {topic} does not exist; run `sales-channel topics create`")
+            parts += [TopicPartition(topic, p) for p in sorted(ids)]
+        return parts
+
+    def seek_to_stored(self, partitions: list[TopicPartition] | Any) -> None:
+        with self.engine.connect() as conn:
+            stored = stored_offsets(conn, list(self.topics))
+        for tp in partitions:
+            offset = stored.get((tp.topic, tp.partition))
+            if offset is None:
+                self.consumer.seek_to_beginning(tp)
+                self._next.pop((tp.topic, tp.partition), None)
+            else:
+                self.consumer.seek(tp, offset)
+                self._next[(tp.topic, tp.partition)] = offset
+
+    def caught_up(self) -> bool:
+        assigned = list(self.consumer.assignment())
+        if not assigned:
+            return False
+        ends = self.consumer.end_offsets(assigned)
+        return all(self.consumer.position(tp) >= ends[tp] for tp in assigned)
+
+    def _dead_letter(self, record: Any, exc: Exception) -> None:
+        try:
+            if self._dead_letters is None:
+                from services.common.kafka import DeadLetters, make_producer
+
+                self._dead_letters = DeadLetters(make_producer(self.settings), SERVICE)
+            self._dead_letters.record(
+                reason="undecodable event",
+                error=exc,
+                raw_key=record.key,
+                raw_value=record.value,
+                source_topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+            )
+        except Exception as dl_exc:  # never stop the projection for a dead-letter failure
+            log.error("dead_letter_failed", error=str(dl_exc), topic=record.topic, offset=record.offset)
+
+    def fold_records(self, records: list[Any], stats: RunStats) -> Batch:
+        batch = Batch()
+        for r in records:
+            stats.records += 1
+            if r.offset < self._next.get((r.topic, r.partition), -1):
+                stats.skipped += 1
+                continue
+            try:
+                event = decode_used(r.value)
+            except DecodeError as exc:
+                stats.poison += 1
+                log.warning("poison_event", topic=r.topic, partition=r.partition, offset=r.offset, error=str(exc))
+                self._dead_letter(r, exc)
+            else:
+                if event is not None:
+                    batch.add(event)
+            batch.consumed(r.topic, r.partition, r.offset)
+        return batch
+
+    def commit(self, batch: Batch, stats: RunStats) -> None:
+        if batch.empty():
+            return
+        with self.engine.begin() as conn:
+            write_batch(conn, batch)
+        self._next.update(batch.offsets)
+        stats.batches += 1
+        for event_type, n in batch.applied.items():
+            EVENTS_APPLIED.labels(event_type).inc(n)
+            stats.by_type[event_type] = stats.by_type.get(event_type, 0) + n
+            stats.applied += n
+        if batch.newest_event_at is not None:
+            PROJECTION_LAG.set(max(0.0, (datetime.now(UTC) - batch.newest_event_at).total_seconds()))
+
+    def step(self, stats: RunStats, timeout_ms: int = 500) -> int:
+        """Poll once and apply what came; returns the number of records polled."""
+        polled = self.consumer.poll(timeout_ms=timeout_ms, max_records=self.max_batch)
+        records = [r for recs in polled.values() for r in recs]
+        if records:
+            self.commit(self.fold_records(records, stats), stats)
+        return len(records)
+
+    def run(
+        self,
+        stop: threading.Event | None = None,
+        *,
+        until_idle: bool = False,
+        max_seconds: float | None = None,
+        max_records: int | None = None,
+        on_progress: Callable[[RunStats], None] | None = None,
+    ) -> RunStats:
+        """Apply batches until ``stop`` is set, or (``until_idle``) every assigned partition
+        is read to its end, or ``max_seconds``/``max_records`` are reached."""
+        stats = RunStats()
+        started = time.monotonic()
+        while not (stop and stop.is_set()):
+            n = self.step(stats)
+            if on_progress:
+                on_progress(stats)
+            if max_records is not None and stats.records >= max_records:
+                break
+            if max_seconds is not None and time.monotonic() - started > max_seconds:
+                break
+            if until_idle and n == 0 and self.caught_up():
+                break
+        stats.seconds = time.monotonic() - started
+        return stats
+
+    def close(self) -> None:
+        self.consumer.close()
+        if self._dead_letters is not None:
+            self._dead_letters.producer.close()
+
+
+def run(settings: Settings) -> None:
+    """``sales-channel projector``: run until SIGTERM/SIGINT."""
+    from services.common.metrics import HEALTH, serve
+
+    serve(settings.metrics_port, service="orders_tab_projector")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    projector = Projector(settings)
+    log.info("projector_started", group=GROUP_ID, topics=list(SOURCE_TOPICS))
+
+    def beat(_: RunStats) -> None:
+        HEALTH.beat("orders_tab_projector", 120.0)
+
+    try:
+        stats = projector.run(stop, on_progress=beat)
+    finally:
+        projector.close()
+    log.info("projector_stopped", records=stats.records, applied=stats.applied)
+
+
+def rebuild(settings: Settings) -> RunStats:
+    """Empty the Orders-tab tables and apply every event again from the earliest offsets.
+    Stop the running projector first: it would otherwise keep applying from its positions.
+    On PostgreSQL the secondary indexes are dropped for the replay and built again after it."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from services.orders_tab.store import create_indexes, drop_secondary_indexes, truncate
+
+    console = Console(stderr=True)
+    engine = get_engine(settings.database_url)
+    with engine.begin() as conn:
+        truncate(conn)
+        index_ddl = drop_secondary_indexes(conn)
+    try:
+        projector = Projector(settings, group_id=None)
+        try:
+            ends = projector.consumer.end_offsets(list(projector.consumer.assignment()))
+            total = sum(ends.values())
+            columns = (
+                TextColumn("rebuilding the Orders tab"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+            )
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("rebuild", total=total, rate="")
+                started = time.monotonic()
+
+                def show(stats: RunStats) -> None:
+                    rate = stats.records / max(time.monotonic() - started, 1e-6)
+                    progress.update(task, completed=stats.records, rate=f"{rate:,.0f} events/s")
+
+                stats = projector.run(until_idle=True, on_progress=show)
+        finally:
+            projector.close()
+    finally:
+        if index_ddl:
+            console.print(f"building {len(index_ddl)} indexes …")
+            with engine.begin() as conn:
+                create_indexes(conn, index_ddl)
+    log.info("rebuild_done", records=stats.records, applied=stats.applied, seconds=round(stats.seconds, 1))
+    return stats

@@ -1,0 +1,86 @@
+"""The pure fold and the batch writer, on SQLite (the one-machine database) — PostgreSQL is
+covered by the projection tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from schemas.types import MagentoState, TabStatus
+from services.common.db import get_engine, upgrade
+from services.orders_tab import query, sample
+from services.orders_tab.apply import fold
+from services.orders_tab.decoding import decode_used
+from services.orders_tab.store import stored_offsets, truncate, write_batch
+
+T0 = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+@pytest.fixture()
+def sqlite(tmp_path: Path) -> Engine:
+    url = f"sqlite:///{tmp_path}/orders-tab.db"
+    upgrade(url)
+    return get_engine(url)
+
+
+def test_fold_keeps_the_newest_version_and_latest_poll() -> None:
+    v = [
+        sample.view("s1", "A", version=n, status=s)
+        for n, s in ((2, TabStatus.SHIPPED), (3, TabStatus.COMPLETED), (1, TabStatus.PENDING))
+    ]
+    polls = [sample.poll_event("s1", T0 + timedelta(minutes=m)) for m in (5, 9, 7)]
+    batch = fold([*map(sample.state_event, v), *polls])
+    assert batch.orders[("s1", "A")]["version"] == 3
+    assert batch.orders[("s1", "A")]["status"] == "Completed"
+    assert batch.polls["s1"]["last_poll_at"] == T0 + timedelta(minutes=9)
+    assert batch.applied == {"order.state.changed": 3, "store.poll.completed": 3}
+
+
+def test_ignored_events_are_skipped_without_validation() -> None:
+    raw = b'{"event_id":"x","event_type":"magento.order.requested","schema_version":1,"key":"s:a"}'
+    assert decode_used(raw) is None
+    event = sample.state_event(sample.view("s1", "A"))
+    from schemas import encode
+
+    assert decode_used(encode(event)) == event
+
+
+def test_writes_are_idempotent_and_versioned_on_sqlite(sqlite: Engine) -> None:
+    events = [
+        sample.store_event("s1", "Store One", 1),
+        sample.state_event(
+            sample.view(
+                "s1", "A", version=2, status=TabStatus.UNSHIPPED, magento_state=MagentoState.FAILED, latest_ship_date=T0
+            )
+        ),
+        sample.log_event("s1", "A", 1, "Order imported from Amazon."),
+        sample.log_event("s1", "A", 2, "Cannot create sales order: out of stock."),
+        sample.poll_event("s1", T0),
+    ]
+    batch = fold(events)
+    for offset in range(len(events)):
+        batch.consumed("topic", 0, offset)
+    for _ in range(2):
+        with sqlite.begin() as conn:
+            write_batch(conn, batch)
+    older = fold([sample.state_event(sample.view("s1", "A", version=1, status=TabStatus.PENDING))])
+    with sqlite.begin() as conn:
+        write_batch(conn, older)
+    with sqlite.connect() as conn:
+        row = query.order(conn, "s1", "A")
+        assert row is not None and (row["version"], row["status"]) == (2, "Unshipped")
+        assert [e["seq"] for e in query.order_log(conn, "s1", "A")] == [1, 2]
+        assert stored_offsets(conn) == {("topic", 0): 5}
+        page = query.grid(conn, query.GridQuery(magento_states=(MagentoState.FAILED,)))
+        assert [r["amazon_order_id"] for r in page.rows] == ["A"] and page.total == 1
+        dash = query.dashboard(conn, "s1", 24, now=T0 + timedelta(hours=1))
+        assert dash is not None and (dash.magento_failed, dash.ship_past) == (1, 1)
+        assert query.utc(dash.store["last_poll_at"]) == T0
+    with sqlite.begin() as conn:
+        truncate(conn)
+    with sqlite.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM orders_tab_orders")).scalar_one() == 0
+        assert stored_offsets(conn) == {}

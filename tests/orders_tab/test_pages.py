@@ -1,0 +1,106 @@
+"""The server-rendered page through HTTP: login, grid, details, dashboard (no browser)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.common.settings import Settings
+from services.orders_tab.web import create_app
+from tests.orders_tab import dataset
+from tests.orders_tab.dataset import Dataset
+
+DEFAULT_HEADERS = [
+    "Amazon Order Number",
+    "Amazon Store Name",
+    "Magento Order Number",
+    "Buyer Name",
+    "Status",
+    "Total",
+    "Fulfillment Channel",
+    "Items Unshipped",
+    "Reserved",
+    "Purchase Date",
+    "Latest Ship Date",
+    "Last Action",
+    "Action",
+]
+
+
+@pytest.fixture(scope="module")
+def data(topics: Settings, publish: Callable, project: Callable) -> Dataset:
+    ds = dataset.build(uuid.uuid4().hex[:8], datetime.now(UTC))
+    for topic, evs in dataset.events(ds).items():
+        publish(topic, evs)
+    project()
+    return ds
+
+
+@pytest.fixture(scope="module")
+def browser(topics: Settings, token_env: str) -> Iterator[TestClient]:
+    with TestClient(create_app(topics)) as c:
+        r = c.post("/login", data={"token": token_env, "next": "/"}, follow_redirects=False)
+        assert r.status_code == 303
+        yield c
+
+
+def test_pages_need_a_login(topics: Settings, token_env: str) -> None:
+    with TestClient(create_app(topics)) as c:
+        r = c.get("/?status=Pending", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login?next=%2F%3Fstatus%3DPending"
+        assert c.get("/stores/x", follow_redirects=False).status_code == 303
+        bad = c.post("/login", data={"token": "nope", "next": "/"})
+        assert bad.status_code == 401 and "not valid" in bad.text
+        good = c.post("/login", data={"token": token_env, "next": "//evil.example/"}, follow_redirects=False)
+        assert good.headers["location"] == "/"  # no open redirect
+        assert "orders_tab_session" in good.cookies and token_env not in good.headers["set-cookie"]
+        assert c.get("/").status_code == 200
+        out = c.post("/logout", follow_redirects=False)
+        assert out.status_code == 303
+
+
+def test_grid_page(browser: TestClient, data: Dataset) -> None:
+    html = browser.get("/", params={"store": data.b}).text
+    for header in DEFAULT_HEADERS:
+        assert f">{header}</a>" in html or f"<th>{header}</th>" in html, header
+    assert "Beta Store" in html and data.views["B1"].amazon_order_id in html
+    assert "42.00 EUR" in html and "View Amazon Order Details" in html
+    assert data.views["A1"].amazon_order_id not in html  # other store filtered out
+    assert "Merchant Id</a>" not in html
+    with_col = browser.get("/", params={"store": data.b, "columns": "merchant_id"}).text
+    assert "Merchant Id</a>" in with_col
+
+
+def test_grid_page_highlights_ship_dates_and_links_magento(browser: TestClient, data: Dataset) -> None:
+    html = browser.get("/", params={"store": data.a}).text
+    assert "urgent-near" in html and "urgent-past" in html
+    assert 'href="http://127.0.0.1:8082/admin/sales/order/view/order_id/501/"' in html
+    assert f'href="/stores/{data.a}"' in html
+
+
+def test_details_and_dashboard_pages(browser: TestClient, data: Dataset) -> None:
+    a1 = data.views["A1"]
+    html = browser.get(f"/orders/{data.a}/{a1.amazon_order_id}").text
+    for text in (
+        "10.00 USD",
+        "Ada Lovelace",
+        a1.buyer_email or "",
+        "100000001",
+        a1.items[0].sku,
+        "Order imported from Amazon.",
+        "Magento order 100000001 was created.",
+    ):
+        assert text in html
+    dash = browser.get(f"/stores/{data.a}").text
+    assert "Alpha Store" in dash and "Orders by status" in dash and "Magento order failed" in dash
+    missing = browser.get(f"/orders/{data.a}/999-0000000-0000000")
+    assert missing.status_code == 404 and "no order" in missing.text
+
+
+def test_page_bad_parameters_render_an_error(browser: TestClient) -> None:
+    r = browser.get("/", params={"page_size": "5000"})
+    assert r.status_code == 422 and "page_size" in r.text and "<html" in r.text
