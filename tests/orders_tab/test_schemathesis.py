@@ -3,6 +3,7 @@ and every answer matches the documented schema and status codes."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
@@ -15,6 +16,7 @@ from services.orders_tab.web import create_app
 from tests.orders_tab.conftest import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))  # more for a deeper local run
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,7 @@ def test_api_never_fails(api_schema: object) -> None:
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=int(__import__("os").environ.get("SCHEMATHESIS_EXAMPLES", "25")), deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def check(case: schemathesis.Case) -> None:
             response = case.call_and_validate(
                 headers=AUTH,
