@@ -161,7 +161,7 @@ def run(stores: int = 3, web_port: int = 8000) -> None:
             for n, (name, command) in enumerate(SERVICES):
                 supervisor.start(name, command, env={"METRICS_PORT": str(METRICS_BASE_PORT + n)})
             supervisor.start("web", "web", "--port", str(web_port))
-            supervisor.wait_http(f"http://127.0.0.1:{web_port}/healthz", timeout=60)
+            supervisor.wait_http(f"http://127.0.0.1:{web_port}/login", timeout=60)
         console.print("[green]✓[/green] poller, order processor, inventory reserver, Magento writer, "
                       "projector and web are running")
 

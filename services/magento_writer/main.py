@@ -8,6 +8,7 @@ from types import FrameType
 from schemas.topics import ORDER_LIFECYCLE, RESERVATIONS
 from services.common import metrics as common_metrics
 from services.common.kafka import DeadLetters, make_consumer, make_producer
+from services.common.lag import export_consumer_lag
 from services.common.logging import get_logger
 from services.common.settings import Settings
 from services.magento_writer.catalog import Catalog
@@ -70,9 +71,11 @@ def run(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("magento_writer_started", magento=settings.magento_base_url, concurrency=settings.writer_concurrency)
+    lag = export_consumer_lag(SERVICE, loop.consumer)
     try:
         loop.run()
     finally:
+        lag.stop()
         loop.consumer.close()
         loop.producer.flush(10)
         loop.producer.close(10)

@@ -1,8 +1,9 @@
 """The Orders-tab projector: consumes the order lifecycle, stores and poller-sync topics and
 keeps the Orders-tab tables, recording the offsets it applied in the same transaction.
 
-It never commits offsets to Kafka: on every assignment it seeks to the offsets stored with
-the rows (or to the beginning), and skips any record below them, so it resumes exactly."""
+Its positions live in the database: on every assignment it seeks to the offsets stored with
+the rows (or to the beginning), and skips any record below them, so it resumes exactly. It
+also commits them to Kafka after each batch, for lag tooling only."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 
 from schemas import DecodeError
 from schemas.topics import ORDER_LIFECYCLE, POLLER_SYNC, PREFIX, STORES
 from services.common.db import get_engine
 from services.common.kafka import make_consumer
+from services.common.lag import export_consumer_lag
 from services.common.logging import get_logger
 from services.common.settings import Settings
+from services.orders_tab import ship_risk
 from services.orders_tab.apply import Batch
 from services.orders_tab.decoding import decode_used
 from services.orders_tab.metrics import EVENTS_APPLIED, PROJECTION_LAG
@@ -32,6 +36,7 @@ log = get_logger("orders_tab.projector")
 SOURCE_TOPICS = (ORDER_LIFECYCLE, STORES, POLLER_SYNC)
 GROUP_ID = f"{PREFIX}-orders-tab-projector"
 SERVICE = "orders_tab"
+SHIP_RISK_EVERY_S = 60.0
 
 
 @dataclass
@@ -164,6 +169,10 @@ class Projector:
         with self.engine.begin() as conn:
             write_batch(conn, batch)
         self._next.update(batch.offsets)
+        if self.group_id is not None:
+            # Informational only (lag tooling and metrics): positions come from the database.
+            self.consumer.commit_async({TopicPartition(t, p): OffsetAndMetadata(o, "", -1)
+                                        for (t, p), o in batch.offsets.items()})
         stats.batches += 1
         for event_type, n in batch.applied.items():
             EVENTS_APPLIED.labels(event_type).inc(n)
@@ -223,12 +232,21 @@ def run(settings: Settings) -> None:
     projector = Projector(settings)
     log.info("projector_started", group=GROUP_ID, topics=list(SOURCE_TOPICS))
 
+    lag = export_consumer_lag("projector", projector.consumer)
+    last_risk = 0.0
+
     def beat(_: RunStats) -> None:
+        nonlocal last_risk
         HEALTH.beat("orders_tab_projector", 120.0)
+        if time.monotonic() - last_risk >= SHIP_RISK_EVERY_S:
+            last_risk = time.monotonic()
+            with projector.engine.connect() as conn:
+                ship_risk.export(conn, datetime.now(UTC))
 
     try:
         stats = projector.run(stop, on_progress=beat)
     finally:
+        lag.stop()
         projector.close()
     log.info("projector_stopped", records=stats.records, applied=stats.applied)
 

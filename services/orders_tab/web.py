@@ -150,4 +150,4 @@ def run(settings: Settings, host: str, port: int) -> None:
         raise SystemExit(f"error: {exc}") from None
     serve(settings.metrics_port, service="orders_tab_web")
     log.info("orders_tab_web", url=f"http://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), log_config=None)  # our JSON logs
