@@ -100,7 +100,9 @@ def db_upgrade() -> None:
 
 
 @schemas_app.command("export")
-def schemas_export(force: bool = typer.Option(False, help="Rewrite existing versions (never for published ones)")) -> None:
+def schemas_export(
+    force: bool = typer.Option(False, help="Rewrite existing versions (never for published ones)"),
+) -> None:
     """Write the JSON Schema of every event version not yet committed."""
     from schemas.snapshots import write_new
 
@@ -119,7 +121,8 @@ def stores_add(
     marketplace_id: str = typer.Option("ATVPDKIKX0DER", help="Amazon marketplace id"),
     region: str = typer.Option("na", help="SP-API region: na, eu, fe"),
     endpoint: str = typer.Option("https://sellingpartnerapi-na.amazon.com", help="SP-API endpoint"),
-    credentials: str = typer.Option(..., help="Reference to the LWA credentials (env:NAME or file:KEY), never the secret"),
+    credentials: str = typer.Option(
+        ..., help="Reference to the LWA credentials (env:NAME or file:KEY), never the secret"),
     magento_store: str = typer.Option("default", help="Magento store code for this store's orders"),
     merchant_id: int = typer.Option(None, help="Merchant Id (default: next free number)"),
     poll_interval: int = typer.Option(180, help="Seconds between polls"),
@@ -197,7 +200,9 @@ def stores_disable(store_id: str) -> None:
 
 
 @stores_app.command("reimport")
-def stores_reimport(store_id: str, since: datetime = typer.Option(..., help="Start of the range (≤ 90 days ago)")) -> None:
+def stores_reimport(
+    store_id: str, since: datetime = typer.Option(..., help="Start of the range (≤ 90 days ago)"),
+) -> None:
     """Re-read a store's orders updated since DATE."""
     _run("services.poller.commands:reimport", _settings(), store_id, since)
 

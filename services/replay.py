@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from schemas import topics
-from services.common.kafka import group_member_count
+from services.common.kafka import end_offsets, group_member_count
 from services.common.logging import get_logger
 from services.common.settings import Settings
 
@@ -91,7 +91,7 @@ def reset_to_earliest(settings: Settings, group: str, names: tuple[str, ...]) ->
     try:
         tps = _partitions(consumer, names)
         earliest = consumer.beginning_offsets(tps)
-        ends = consumer.end_offsets(tps)
+        ends = end_offsets(settings.kafka_bootstrap_servers, tps)
         result = admin.alter_group_offsets(group, {tp: OffsetAndMetadata(earliest[tp], "", -1) for tp in tps})
         failed = {tp: err for tp, err in result.items() if getattr(err, "errno", 0)}
         if failed:

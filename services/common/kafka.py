@@ -192,3 +192,40 @@ def group_member_count(admin: KafkaAdminClient, group_id: str) -> int:
         if members:
             return len(members)
     return 0
+
+
+def verified_end_offsets(reader: KafkaConsumer, reported: dict[Any, int]) -> dict[Any, int]:
+    """End offsets confirmed by reading the last batch (``reader`` is a group-less consumer
+    this function may reassign).
+
+    Work-around (docs/tansu-notes.md #7): Tansu answers ListOffsets(latest) with the start of
+    the last record batch + 1, not the high watermark. Fetching from ``end - 1`` returns that
+    whole batch there, hence the real end; on Apache Kafka it returns the last record and
+    changes nothing."""
+    check = {tp: end for tp, end in reported.items() if end > 0}
+    if not check:
+        return dict(reported)
+    reader.assign(list(check))
+    for tp, end in check.items():
+        reader.seek(tp, end - 1)
+    out = dict(reported)
+    pending = set(check)
+    for _ in range(4):  # a record, an empty answer (compacted or control record) or a timeout
+        for tp, records in reader.poll(timeout_ms=500).items():
+            if records:
+                out[tp] = max(out[tp], records[-1].offset + 1)
+            pending.discard(tp)
+        if not pending:
+            break
+    return out
+
+
+def end_offsets(bootstrap_servers: str, partitions: Iterable[Any]) -> dict[Any, int]:
+    """The real end offset of each partition, on any Kafka-protocol broker."""
+    reader = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
+                           auto_offset_reset="earliest", max_partition_fetch_bytes=1024 * 1024)
+    try:
+        tps = list(partitions)
+        return verified_end_offsets(reader, reader.end_offsets(tps))
+    finally:
+        reader.close()

@@ -32,6 +32,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import OffsetSpec
 
+from services.common.kafka import verified_end_offsets
 from services.common.logging import get_logger
 from services.common.metrics import CONSUMER_LAG, counter
 from services.common.settings import Settings
@@ -114,28 +115,12 @@ class GroupOffsets:
 
     def _verified_ends(self, ends: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
         """Raise each end offset to (last offset found from ``end - 1``) + 1."""
-        check = {tp: end for tp, end in ends.items() if end > 0}
-        if not check:
-            return ends
         if self._reader is None:
             self._reader = KafkaConsumer(bootstrap_servers=self.bootstrap_servers, group_id=None,
                                          enable_auto_commit=False, client_id=f"lag-end-{self.group_id}",
                                          request_timeout_ms=self.request_timeout_ms + 1000,
                                          max_partition_fetch_bytes=256 * 1024, max_poll_records=10_000)
-        reader = self._reader
-        reader.assign(list(check))
-        for tp, end in check.items():
-            reader.seek(tp, end - 1)
-        out = dict(ends)
-        pending = set(check)
-        for _ in range(3):  # a record, an empty answer (compacted, control record) or a timeout
-            for tp, records in reader.poll(timeout_ms=500).items():
-                if records:
-                    out[tp] = max(out[tp], records[-1].offset + 1)
-                pending.discard(tp)
-            if not pending:
-                break
-        return out
+        return verified_end_offsets(self._reader, ends)
 
     def close(self) -> None:
         if self._admin is not None:

@@ -21,7 +21,7 @@ from kafka.structs import OffsetAndMetadata
 from schemas import DecodeError
 from schemas.topics import ORDER_LIFECYCLE, POLLER_SYNC, PREFIX, STORES
 from services.common.db import get_engine
-from services.common.kafka import make_consumer
+from services.common.kafka import end_offsets, make_consumer
 from services.common.lag import export_consumer_lag
 from services.common.logging import get_logger
 from services.common.settings import Settings
@@ -123,7 +123,7 @@ class Projector:
         assigned = list(self.consumer.assignment())
         if not assigned:
             return False
-        ends = self.consumer.end_offsets(assigned)
+        ends = end_offsets(self.settings.kafka_bootstrap_servers, assigned)
         return all(self.consumer.position(tp) >= ends[tp] for tp in assigned)
 
     def _dead_letter(self, record: Any, exc: Exception) -> None:
@@ -268,7 +268,7 @@ def rebuild(settings: Settings) -> RunStats:
     try:
         projector = Projector(settings, group_id=None)
         try:
-            ends = projector.consumer.end_offsets(list(projector.consumer.assignment()))
+            ends = end_offsets(settings.kafka_bootstrap_servers, projector.consumer.assignment())
             total = sum(ends.values())
             columns = (
                 TextColumn("rebuilding the Orders tab"),

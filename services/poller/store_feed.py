@@ -14,7 +14,7 @@ from schemas import DecodeError, decode
 from schemas.events.stores import StoreConfiguredV1
 from schemas.topics import STORES
 from schemas.types import StoreConfig
-from services.common.kafka import make_consumer
+from services.common.kafka import end_offsets, make_consumer
 from services.common.logging import get_logger
 from services.common.settings import Settings
 from services.stores.history import StoreHistory
@@ -56,7 +56,7 @@ class StoreFeed:
             tp = TopicPartition(STORES, 0)
             consumer.assign([tp])
             consumer.seek_to_beginning(tp)
-            end = consumer.end_offsets([tp])[tp]
+            end = end_offsets(self.settings.kafka_bootstrap_servers, [tp])[tp]
             while not self._stop.is_set():
                 changed = False
                 for records in consumer.poll(self.poll_ms).values():

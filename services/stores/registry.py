@@ -9,7 +9,7 @@ from schemas import decode
 from schemas.events.stores import StoreConfiguredData, StoreConfiguredV1
 from schemas.topics import STORES
 from schemas.types import StoreConfig
-from services.common.kafka import make_consumer, make_producer, publish_sync
+from services.common.kafka import end_offsets, make_consumer, make_producer, publish_sync
 from services.common.settings import Settings
 from services.stores.history import StoreHistory, fold
 
@@ -32,7 +32,7 @@ def read_all(settings: Settings, timeout_s: float = 20.0) -> dict[str, StoreHist
     try:
         tp = TopicPartition(STORES, 0)
         consumer.assign([tp])  # no group, no commit: starts at the earliest offset
-        end = consumer.end_offsets([tp])[tp]
+        end = end_offsets(settings.kafka_bootstrap_servers, [tp])[tp]
         events: list[StoreConfiguredV1] = []
         deadline = time.monotonic() + timeout_s
         while consumer.position(tp) < end and time.monotonic() < deadline:

@@ -52,3 +52,24 @@ def test_store_integration_is_an_event_read_back_with_history(topics: Settings) 
     except ValueError as exc:
         assert "already integrated" in str(exc)
     assert STORES.endswith(".stores")
+
+
+def test_end_offsets_are_exact_when_records_share_a_batch(topics: Settings) -> None:
+    """Tansu reports the start of the last batch + 1 as the latest offset (docs/tansu-notes.md #7)."""
+    from kafka import KafkaProducer, TopicPartition
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    from services.common.kafka import end_offsets
+
+    name = f"end-offsets-{uuid.uuid4().hex[:6]}"
+    admin = KafkaAdminClient(bootstrap_servers=topics.kafka_bootstrap_servers)
+    admin.create_topics([NewTopic(name, 2, 1)])
+    admin.close()
+    producer = KafkaProducer(bootstrap_servers=topics.kafka_bootstrap_servers, linger_ms=200)
+    for _ in range(7):
+        producer.send(name, value=b"x", partition=0)
+    producer.flush()
+    producer.send(name, value=b"y", partition=1).get(10)
+    producer.close()
+    ends = end_offsets(topics.kafka_bootstrap_servers, [TopicPartition(name, 0), TopicPartition(name, 1)])
+    assert ends == {TopicPartition(name, 0): 7, TopicPartition(name, 1): 1}
