@@ -1,0 +1,1 @@
+"""Inventory reserver: the reservation ledger of Pending Amazon orders (SPEC §5)."""

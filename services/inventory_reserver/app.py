@@ -1,0 +1,168 @@
+"""The Faust application: one agent over the co-partitioned order topics, the per-order
+table, the stores reader and the expiry sweeper."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+import faust
+
+from schemas import topics
+from services.common.logging import get_logger
+from services.common.metrics import HEALTH
+from services.common.settings import Settings
+from services.inventory_reserver import metrics
+from services.inventory_reserver.deadletters import TOPIC_NAME as DLQ_TOPIC
+from services.inventory_reserver.partitions import partition_for
+from services.inventory_reserver.processor import Reserver
+from services.inventory_reserver.stores import StoreDirectory
+
+log = get_logger(__name__)
+
+CRASH_EXIT_CODE = 70
+
+
+class CatalogueTopic(faust.Topic):
+    """A topic of our catalogue: created by ``ensure_topics``, never declared by Faust."""
+
+    async def declare(self) -> None:
+        return None
+
+
+class FaustSink:
+    def __init__(self, app: faust.App, partitions: int) -> None:
+        self._topics = {
+            name: CatalogueTopic(app, topics=[name], key_serializer="raw", value_serializer="raw",
+                                 partitions=n)
+            for name, n in ((topics.RESERVATIONS, partitions), (DLQ_TOPIC, 1))
+        }
+
+    async def send(self, topic: str, key: str, value: bytes) -> None:
+        fut = await self._topics[topic].send(key=key.encode(), value=value, force=True)
+        await fut  # acknowledged by the broker
+
+
+class BytesKeyed(MutableMapping[str, bytes]):
+    """A table keyed by raw bytes, seen as keyed by order-key strings."""
+
+    def __init__(self, table: MutableMapping[bytes, bytes]) -> None:
+        self._table = table
+
+    def __getitem__(self, key: str) -> bytes:
+        return self._table[key.encode()]
+
+    def __setitem__(self, key: str, value: bytes) -> None:
+        self._table[key.encode()] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._table[key.encode()]
+
+    def __iter__(self) -> Iterator[str]:
+        return (key.decode() for key in list(self._table))
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+@dataclass
+class ReserverApp:
+    app: faust.App
+    reserver: Reserver
+    stores: StoreDirectory
+
+
+def die(component: str, exc: BaseException) -> NoReturn:
+    """Count, log and end the process at once with ``CRASH_EXIT_CODE``: nothing after the last
+    commit is committed, so the supervisor's restart handles the failed event again."""
+    metrics.CRASHES.labels(component=component).inc()
+    HEALTH.fail(f"reserver.{component}", repr(exc))
+    log.error("reserver crashed; exiting", component=component, error=repr(exc), exc_info=exc)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(CRASH_EXIT_CODE)
+
+
+def app_id() -> str:
+    return f"{topics.PREFIX}-inventory-reserver"
+
+
+def broker_url(bootstrap: str) -> str:
+    return ";".join(f"kafka://{server.strip()}" for server in bootstrap.split(",") if server.strip())
+
+
+def build_app(settings: Settings) -> ReserverApp:
+    n = settings.order_topic_partitions
+    app = faust.App(
+        app_id(),
+        broker=broker_url(settings.kafka_bootstrap_servers),
+        store=settings.faust_store,
+        datadir=str(settings.data_dir / "inventory-reserver"),
+        topic_partitions=n,
+        table_standby_replicas=0,  # the sweeper must only see this worker's active partitions
+        processing_guarantee="at_least_once",
+        broker_session_timeout=settings.kafka_session_timeout_ms / 1000,
+        broker_heartbeat_interval=settings.kafka_heartbeat_interval_ms / 1000,
+        broker_rebalance_timeout=settings.kafka_rebalance_timeout_ms / 1000,
+        broker_max_poll_interval=settings.kafka_max_poll_interval_ms / 1000,
+        consumer_auto_offset_reset="earliest",
+        key_serializer="raw",
+        value_serializer="raw",
+        web_enabled=False,
+    )
+    # Per-order reservation state. ``use_partitioner``: the changelog partition comes from the
+    # key (the same murmur2 partitioner as the source topics), so the sweeper may write it too.
+    # Keys are bytes: Faust serializes every other non-Record key type as JSON ('"store:order"'),
+    # which would hash a changelog record to another partition than its source record; raw
+    # keys keep them equal, so each worker recovers exactly the orders of its partitions.
+    table = app.Table("reservations-by-order", default=None, key_type=bytes, value_type=bytes,
+                      partitions=n, use_partitioner=True)
+    source = CatalogueTopic(app, topics=[topics.AMAZON_ORDERS, topics.MAGENTO_RESULTS],
+                            key_serializer="raw", value_serializer="raw", partitions=n)
+    stores = StoreDirectory(settings.kafka_bootstrap_servers, topics.STORES)
+    reserver = Reserver(BytesKeyed(table), stores, FaustSink(app, n))
+    bundle = ReserverApp(app, reserver, stores)
+
+    @app.agent(source, name="reserve-orders")
+    async def reserve_orders(stream: Any) -> None:
+        await stores.ready.wait()
+        async for event in stream.events():
+            m = event.message
+            try:
+                await reserver.on_record(m.topic, m.partition, m.offset, m.key, m.value,
+                                         int(m.timestamp * 1000) if m.timestamp else None)
+            except Exception as exc:  # noqa: BLE001 - any unexpected error ends the process
+                # Exit here, inside the loop: leaving it would let Faust ack (and commit) the
+                # event that failed, so the restart would skip it (faust-streaming #315).
+                die("agent", exc)
+
+    @app.task
+    async def read_stores() -> None:
+        try:
+            await stores.run(reserver.dead_letter)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            die("stores", exc)
+
+    sweep_interval = settings.reserver_sweep_interval_seconds
+
+    @app.timer(sweep_interval)
+    async def sweep() -> None:
+        recovered = app.tables.recovery.completed.is_set()  # type: ignore[attr-defined]
+        if app.rebalancing or not recovered or not stores.ready.is_set():
+            return
+        try:
+            active = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topics.AMAZON_ORDERS}
+            await reserver.sweep(datetime.now(UTC), interrupted=lambda: bool(app.rebalancing),
+                                 owns=lambda key: partition_for(key, n) in active)
+            HEALTH.beat("reserver.sweep", max_silence_s=max(sweep_interval * 8, 120.0))
+        except Exception as exc:  # noqa: BLE001
+            die("sweep", exc)
+
+    return bundle
