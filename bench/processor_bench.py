@@ -1,0 +1,233 @@
+"""Order-processor benchmark on a real broker (its own Tansu) with the processor as a real process.
+
+1. Pre-produces ``--events`` Amazon status facts for ``--orders`` orders (default: a quick run;
+   ``--full`` = 1,000,000 events for 100,000 orders), then starts the processor and measures the
+   sustained rate at which it turns them into Orders-tab views (one view per fact), capped at
+   ``--duration`` seconds.
+2. Publishes fresh facts at a fixed ``--rate`` (1,000/s) for ``--latency-seconds`` and reports the
+   p50/p99 delay from publish to the lifecycle fact they caused (matched by causation id).
+3. Prints the processor's peak RSS.
+
+    .venv/bin/python bench/processor_bench.py                 # quick, < ~2 minutes
+    .venv/bin/python bench/processor_bench.py --full --duration 900
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kafka import KafkaConsumer, TopicPartition  # noqa: E402
+
+from schemas import encode  # noqa: E402
+from schemas.events.poller import AmazonOrderChangedData, AmazonOrderChangedV1  # noqa: E402
+from schemas.topics import AMAZON_ORDERS, ORDER_LIFECYCLE, STORES  # noqa: E402
+from schemas.types import (  # noqa: E402
+    AmazonOrder,
+    AmazonStatus,
+    FulfillmentChannel,
+    Money,
+    OrderItem,
+    OrderSettings,
+    StoreConfig,
+)
+from services.common.broker import start_tansu  # noqa: E402
+from services.common.kafka import ensure_topics, make_producer, publish_sync  # noqa: E402
+from services.common.settings import Settings  # noqa: E402
+from services.stores.registry import configured_event  # noqa: E402
+from tests.harness import TANSU_TIMINGS, ServiceProcess, free_port, settings_env  # noqa: E402
+
+STORE = "bench"
+BASE = datetime(2026, 1, 1, tzinfo=UTC)
+STATUSES = (AmazonStatus.PENDING, AmazonStatus.UNSHIPPED, AmazonStatus.PARTIALLY_SHIPPED)
+
+
+def fact(order_no: int, step: int) -> AmazonOrderChangedV1:
+    """The ``step``-th change of an order: Pending, Unshipped, then partial shipments and
+    other changes, finally Shipped. Each fact is newer than the last (``last_updated``)."""
+    amazon_order_id = f"900-{order_no:07d}-0000001"
+    key = f"{STORE}:{amazon_order_id}"
+    at = BASE + timedelta(hours=1, seconds=step * 60 + order_no % 60)
+    status = STATUSES[step] if step < len(STATUSES) else AmazonStatus.PARTIALLY_SHIPPED
+    order = AmazonOrder(
+        amazon_order_id=amazon_order_id,
+        marketplace_id="ATVPDKIKX0DER",
+        status=status,
+        fulfillment_channel=FulfillmentChannel.MERCHANT,
+        purchase_date=BASE + timedelta(hours=1),
+        last_updated=at,
+        order_total=Money(amount=Decimal("25.00"), currency="USD"),
+        buyer_name="Bench Buyer",
+        items=(
+            OrderItem(
+                order_item_id="1", sku=f"SKU-{order_no % 500}", quantity_ordered=100, quantity_shipped=min(step, 99)
+            ),
+        ),
+    )
+    data = AmazonOrderChangedData(
+        store_id=STORE, order=order, changes=("status",) if step < 3 else ("items",), observed_at=at
+    )
+    return AmazonOrderChangedV1.build(
+        key=key, occurred_at=at, producer="bench", data=data, identity=(at.isoformat(), status.value, step)
+    )
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class LifecycleCounter(threading.Thread):
+    """Reads the lifecycle topic and counts views; records arrival time per causation id."""
+
+    def __init__(self, settings: Settings, partitions: int) -> None:
+        super().__init__(daemon=True)
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, auto_offset_reset="earliest"
+        )
+        self.consumer.assign([TopicPartition(ORDER_LIFECYCLE, p) for p in range(partitions)])
+        self.views = 0
+        self.first: float | None = None
+        self.last: float = 0.0
+        self.arrivals: dict[str, float] = {}
+        self.track = False
+        self.stop = False
+
+    def run(self) -> None:
+        while not self.stop:
+            for records in self.consumer.poll(200, max_records=5000).values():
+                now = time.monotonic()
+                for r in records:
+                    if b'"order.state.changed"' not in r.value[:120]:
+                        continue
+                    self.views += 1
+                    self.first = self.first or now
+                    self.last = now
+                    if self.track:
+                        cause = json.loads(r.value).get("causation_id")
+                        self.arrivals.setdefault(cause, now)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=10_000)
+    ap.add_argument("--orders", type=int, default=1_000)
+    ap.add_argument("--full", action="store_true", help="1,000,000 events for 100,000 orders")
+    ap.add_argument("--duration", type=float, default=45.0, help="cap on the throughput phase (s)")
+    ap.add_argument("--rate", type=int, default=1_000, help="events/s in the latency phase")
+    ap.add_argument("--latency-seconds", type=float, default=10.0)
+    ap.add_argument("--partitions", type=int, default=8)
+    args = ap.parse_args()
+    if args.full:
+        args.events, args.orders = 1_000_000, 100_000
+    steps = max(args.events // args.orders, 1)
+
+    port = free_port()
+    broker = start_tansu("127.0.0.1", port)
+    data_dir = Path(tempfile.mkdtemp(prefix="processor-bench-"))
+    settings = Settings(
+        kafka_bootstrap_servers=f"127.0.0.1:{port}",
+        order_topic_partitions=args.partitions,
+        data_dir=data_dir,
+        log_format="console",
+        kafka_session_timeout_ms=int(TANSU_TIMINGS["KAFKA_SESSION_TIMEOUT_MS"]),
+        kafka_heartbeat_interval_ms=int(TANSU_TIMINGS["KAFKA_HEARTBEAT_INTERVAL_MS"]),
+        kafka_max_poll_interval_ms=int(TANSU_TIMINGS["KAFKA_MAX_POLL_INTERVAL_MS"]),
+        kafka_rebalance_timeout_ms=int(TANSU_TIMINGS["KAFKA_REBALANCE_TIMEOUT_MS"]),
+    )
+    proc: ServiceProcess | None = None
+    try:
+        ensure_topics(settings)
+        config = StoreConfig(
+            store_id=STORE,
+            name="Bench",
+            merchant_id=1,
+            seller_id="S",
+            marketplace_id="M",
+            spapi_endpoint="http://127.0.0.1:1",
+            lwa_credentials_ref="env:X",
+            integration_time=BASE,
+            settings=OrderSettings(import_orders=False),
+        )
+        # One record per batch: Tansu 0.6.0 stalls fetches positioned inside a batch (tansu-notes #4).
+        producer = make_producer(settings, batch_size=1, linger_ms=2, acks=1, max_in_flight_requests_per_connection=5)
+        publish_sync(producer, STORES, [configured_event(config, "integrated", BASE)])
+        started = time.monotonic()
+        total = steps * args.orders
+        for step in range(steps):
+            for n in range(args.orders):
+                event = fact(n, step)
+                producer.send(AMAZON_ORDERS, key=event.key.encode(), value=encode(event))
+        producer.flush()
+        print(f"pre-produced {total:,} events for {args.orders:,} orders in {time.monotonic() - started:.1f}s")
+
+        counter = LifecycleCounter(settings, args.partitions)
+        counter.start()
+        proc = ServiceProcess("processor-bench", ["order-processor"], settings_env(settings)).start()
+        deadline = time.monotonic() + args.duration + 60  # + startup
+        while counter.views < total and time.monotonic() < deadline and proc.alive():
+            time.sleep(0.5)
+            if counter.first and time.monotonic() - counter.first > args.duration:
+                break
+        span = max(counter.last - (counter.first or counter.last), 1e-9)
+        print(
+            f"throughput: {counter.views:,}/{total:,} facts -> views in {span:.1f}s "
+            f"= {counter.views / span:,.0f} events/s"
+        )
+
+        # Latency at a fixed rate, after the backlog (or what is left of it) is behind us.
+        if counter.views < total:
+            print("backlog not drained within --duration: latency below includes the remaining backlog")
+        counter.track = True
+        sent_at: dict[str, float] = {}
+        n_latency = int(args.rate * args.latency_seconds)
+        t0 = time.monotonic()
+        for i in range(n_latency):
+            event = fact(i % args.orders, steps + i // args.orders)
+            target = t0 + i / args.rate
+            delay = target - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            sent_at[event.event_id] = time.monotonic()
+            producer.send(AMAZON_ORDERS, key=event.key.encode(), value=encode(event))
+        producer.flush()
+        wait_until = time.monotonic() + 20
+        while time.monotonic() < wait_until and sum(1 for e in sent_at if e in counter.arrivals) < len(sent_at):
+            time.sleep(0.25)
+        latencies = sorted(counter.arrivals[e] - t for e, t in sent_at.items() if e in counter.arrivals)
+        if latencies:
+            p50 = statistics.median(latencies) * 1000
+            p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+            print(
+                f"latency at {args.rate}/s: {len(latencies):,}/{len(sent_at):,} delivered, "
+                f"p50 {p50:.0f} ms, p99 {p99:.0f} ms"
+            )
+        else:
+            print("latency: no lifecycle fact arrived")
+        if proc.proc is not None and proc.alive():
+            print(f"processor peak RSS: {peak_rss_mb(proc.proc.pid):.0f} MB")
+        counter.stop = True
+        producer.close()
+    finally:
+        if proc is not None:
+            proc.stop()
+        broker.terminate()
+        broker.wait(10)
+        os.system(f"rm -rf {data_dir}")  # noqa: S605
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Order log wording (SPEC §4, the seed's phrases)."""
+
+from __future__ import annotations
+
+from schemas.types import TabStatus
+
+IMPORTED = "Order imported from Amazon."
+INVENTORY_RESERVED = "Inventory reserved."
+INVENTORY_RELEASED = "Reserved inventory released."
+INVOICED = "Invoice created for Amazon marketplace order."
+AMAZON_CANCELED = "Amazon order canceled."
+COMPLETED = "Status updated to completed."
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "unknown error").strip()
+    return text[:-1] if text.endswith(".") else text
+
+
+def status_updated(status: TabStatus) -> str:
+    return f"Status updated to {status.value}."
+
+
+def reservation_failed(reason: str | None) -> str:
+    return f"Unable to reserve inventory: {_reason(reason)}."
+
+
+def magento_created(number: str) -> str:
+    return f"Magento order {number} was created."
+
+
+def magento_failed(reason: str | None) -> str:
+    return f"Cannot create sales order: {_reason(reason)}."
+
+
+def magento_canceled(number: str) -> str:
+    return f"Magento order {number} was canceled."
+
+
+def magento_cancel_failed(number: str, reason: str | None) -> str:
+    return f"Magento order {number} could not be canceled: {_reason(reason)}."
+
+
+def magento_deleted(number: str) -> str:
+    return f"Magento order {number} was deleted."

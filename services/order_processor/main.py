@@ -1,0 +1,30 @@
+"""``sales-channel order-processor``: provision topics, serve metrics, run one Faust worker."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import faust
+
+from services.common.kafka import ensure_topics
+from services.common.logging import get_logger
+from services.common.metrics import serve
+from services.common.settings import Settings
+from services.order_processor.app import APP_ID, build_app
+
+
+def run(settings: Settings) -> None:
+    log = get_logger("order_processor")
+    ensure_topics(settings)
+    (settings.data_dir / "order-processor").mkdir(parents=True, exist_ok=True)
+    serve(settings.metrics_port)
+    built = build_app(settings)
+    faust_level = os.environ.get("ORDER_PROCESSOR_FAUST_LOG_LEVEL")  # e.g. INFO, to see rebalances
+    if faust_level:
+        for name in ("faust", "mode", "aiokafka", "services.order_processor"):
+            logging.getLogger(name).setLevel(faust_level.upper())
+    log.info("starting", app_id=APP_ID, store=settings.faust_store,
+             partitions=settings.order_topic_partitions)
+    worker = faust.Worker(built.app, loglevel=settings.log_level.lower(), quiet=True)
+    worker.execute_from_commandline()

@@ -1,0 +1,157 @@
+"""One input record in, its outputs out: decode (poison goes to the dead-letter topic),
+load the order's state, ``apply`` the rules, publish the outputs, then store the state.
+
+Outputs are sent before the state is stored, so a crash between the two replays the event
+against the old state and re-sends identical events (same ids): duplicates, never loss."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+
+from schemas import DecodeError, decode, encode
+from schemas.envelope import Event
+from schemas.events.lifecycle import MagentoOrderRequestedV1, OrderLogAppendedV1, OrderStateChangedV1
+from schemas.events.magento import MagentoReservationSyncedV1
+from schemas.events.poller import AmazonOrderChangedV1
+from schemas.topics import (
+    AMAZON_ORDERS,
+    MAGENTO_RESULTS,
+    ORDER_LIFECYCLE,
+    RESERVATIONS,
+    USER_REQUESTS,
+    dead_letter_topic,
+)
+from schemas.types import StoreConfig
+from services.order_processor import metrics
+from services.order_processor.deadletters import SERVICE, dead_letter
+from services.order_processor.domain import OrderState, apply
+from services.order_processor.domain.messages import IMPORTED
+from services.order_processor.domain.status import tab_status
+from services.order_processor.stores import StoreDirectory
+
+log = logging.getLogger(__name__)
+
+# Which event types each input topic may carry; anything else is dead-lettered.
+ACCEPTED: dict[str, frozenset[str]] = {
+    AMAZON_ORDERS: frozenset({"amazon.order.changed"}),
+    MAGENTO_RESULTS: frozenset({"magento.order.created", "magento.order.failed", "magento.order.deleted",
+                                "magento.order.canceled", "magento.order.shipped",
+                                "magento.reservation.synced"}),
+    RESERVATIONS: frozenset({"reservation.placed", "reservation.released", "reservation.failed"}),
+    USER_REQUESTS: frozenset({"order.magento_retry.requested"}),
+}
+INPUT_TOPICS = tuple(ACCEPTED)
+DEAD_LETTERS = dead_letter_topic(SERVICE)
+
+Send = Callable[[str, bytes, bytes], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int | None
+
+
+class Poison(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+class Processor:
+    def __init__(self, table: MutableMapping[bytes, bytes], stores: StoreDirectory, send: Send) -> None:
+        self.table = table
+        self.stores = stores
+        self.send = send
+        self.status_counts = metrics.StatusCounts()
+        self.handled = 0
+
+    async def handle(self, record: Record) -> None:
+        started = time.perf_counter()
+        self.handled += 1
+        try:
+            event = self._decode(record)
+            if isinstance(event, MagentoReservationSyncedV1):
+                metrics.count_event(event.event_type)
+                return
+            key = event.key.encode()
+            raw_state = self.table.get(key)
+            state = OrderState.from_bytes(raw_state) if raw_state else None
+            config = await self._config(event, state)
+            outcome = apply(state, event, config)
+        except Poison as exc:
+            await self._dead_letter(record, exc.code, exc.detail, exc)
+            return
+        except Exception as exc:  # a bug or impossible input must not stop the partition
+            log.exception("cannot process %s[%s]@%s", record.topic, record.partition, record.offset)
+            await self._dead_letter(record, "processing_error", str(exc), exc)
+            return
+        metrics.count_event(event.event_type)
+        if outcome.changed and outcome.state is not None:
+            for out in outcome.outputs:
+                await self.send(ORDER_LIFECYCLE, key, encode(out))
+            self.table[key] = outcome.state.to_bytes()
+            self._observe(state, outcome.state, outcome.outputs)
+        metrics.DURATION.observe(time.perf_counter() - started)
+
+    def _decode(self, record: Record) -> Event:
+        accepted = ACCEPTED.get(record.topic)
+        if accepted is None:
+            raise Poison("unexpected_topic", record.topic)
+        try:
+            event = decode(record.value or b"")
+        except DecodeError as exc:
+            raise Poison("decode_error", str(exc)) from exc
+        if event.event_type not in accepted:
+            raise Poison("unexpected_event", f"{event.event_type} on {record.topic}")
+        if record.key is not None and record.key.decode(errors="replace") != event.key:
+            raise Poison("key_mismatch", f"record key {record.key!r} != event key {event.key!r}")
+        return event
+
+    async def _config(self, event: Event, state: OrderState | None) -> StoreConfig | None:
+        store_id = state.store_id if state else event.key.partition(":")[0]
+        config = self.stores.config_for(store_id, event.occurred_at)
+        if config is None and isinstance(event, AmazonOrderChangedV1):
+            await self.stores.sync()  # the store may have been integrated a moment ago
+            config = self.stores.config_for(store_id, event.occurred_at)
+            if config is None:
+                raise Poison("unknown_store", f"no store {store_id!r} on the stores topic")
+        return config
+
+    async def _dead_letter(self, record: Record, code: str, detail: str, exc: BaseException) -> None:
+        metrics.DEAD_LETTERS.labels(code).inc()
+        event = dead_letter(reason=f"{code}: {detail}"[:2000], error=exc, topic=record.topic,
+                            partition=record.partition, offset=record.offset, key=record.key,
+                            value=record.value, timestamp_ms=record.timestamp_ms)
+        await self.send(DEAD_LETTERS, event.key.encode(), encode(event))
+
+    def _observe(self, old: OrderState | None, new: OrderState, outputs: list[Event]) -> None:
+        for out in outputs:
+            if isinstance(out, OrderLogAppendedV1) and out.data.entry.message == IMPORTED:
+                metrics.IMPORTS.labels(new.store_id).inc()
+            elif isinstance(out, MagentoOrderRequestedV1):
+                metrics.MAGENTO_REQUESTS.labels(new.store_id).inc()
+        if any(isinstance(o, OrderStateChangedV1) for o in outputs):
+            self.status_counts.move(new.store_id, status_of(old), status_of(new))
+
+    def recount(self) -> None:
+        """After table recovery (each rebalance): count every tracked order of this worker once."""
+        self.status_counts.reset()
+        for raw in list(self.table.values()):
+            if raw:
+                state = OrderState.from_bytes(raw)
+                self.status_counts.move(state.store_id, None, status_of(state))
+
+
+def status_of(state: OrderState | None) -> str | None:
+    if state is None or state.excluded or state.order is None or state.version == 0:
+        return None
+    return tab_status(state.order.status, state.magento_complete).value

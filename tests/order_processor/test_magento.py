@@ -1,0 +1,172 @@
+"""SPEC §6: the Magento creation matrix, results, retries, cancel and shipment."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas.types import AmazonStatus as S
+from schemas.types import FulfillmentChannel, MagentoState
+from tests.order_processor.driver import Fold
+from tests.order_processor.factory import Script, store_config
+
+M, A = FulfillmentChannel.MERCHANT, FulfillmentChannel.AMAZON
+
+
+@pytest.mark.parametrize(("channel", "status", "settings", "wanted"), [
+    (M, S.UNSHIPPED, {}, True),
+    (M, S.PARTIALLY_SHIPPED, {}, True),
+    (M, S.SHIPPED, {}, True),
+    (M, S.INVOICE_UNCONFIRMED, {}, True),
+    (M, S.PENDING, {}, False),
+    (M, S.PENDING_AVAILABILITY, {}, False),
+    (M, S.CANCELED, {}, False),
+    (M, S.UNFULFILLABLE, {}, False),
+    (M, S.UNSHIPPED, {"import_orders": False}, False),
+    (A, S.SHIPPED, {}, True),
+    (A, S.SHIPPED, {"amazon_fulfilled": "do_not_create"}, False),
+    (A, S.UNSHIPPED, {}, False),
+    (A, S.PENDING, {}, False),
+    (A, S.SHIPPED, {"import_orders": False}, False),
+])
+def test_creation_matrix(channel: FulfillmentChannel, status: S, settings: dict[str, str], wanted: bool) -> None:
+    config = store_config(**settings)  # type: ignore[arg-type]
+    run = Fold(config)
+    script = Script(channel=channel)
+    run(script.amazon(status))
+    assert bool(run.requests) is wanted
+    if wanted:
+        request = run.requests[0]
+        assert request.data.request_seq == 1 and request.data.reason == "status_changed"
+        assert request.data.target.magento_store_code == config.magento_store_code
+        assert request.data.order.amazon_order_id == script.order_id
+        assert run.view.magento_state is MagentoState.REQUESTED
+
+
+def test_at_most_one_outstanding_request() -> None:
+    run = Fold(store_config())
+    script = Script()
+    run(script.amazon(S.UNSHIPPED), script.amazon(S.PARTIALLY_SHIPPED, shipped=1), script.retry())
+    assert len(run.requests) == 1
+
+
+def test_created_result_records_the_number_and_never_requests_again() -> None:
+    run = Fold(store_config())
+    script = Script()
+    run(script.amazon(S.UNSHIPPED), script.created("100000123"))
+    assert run.view.magento_order_number == "100000123" and run.view.magento_state is MagentoState.CREATED
+    assert run.log[-1] == "Magento order 100000123 was created."
+    run(script.amazon(S.PARTIALLY_SHIPPED, shipped=1), script.retry(), script.amazon(S.SHIPPED))
+    assert len(run.requests) == 1
+
+
+def test_failed_result_is_logged_once_per_reason_and_rerequested_on_change() -> None:
+    run = Fold(store_config())
+    script = Script()
+    run(script.amazon(S.UNSHIPPED), script.failed("Product SKU-1 does not exist"))
+    assert run.log[-1] == "Cannot create sales order: Product SKU-1 does not exist."
+    assert run.view.magento_state is MagentoState.FAILED
+    run(script.amazon(S.UNSHIPPED, changes=("ship_to",)))
+    assert [r.data.reason for r in run.requests] == ["status_changed", "order_changed"]
+    run(script.failed("Product SKU-1 does not exist.", request_seq=2))
+    assert run.log.count("Cannot create sales order: Product SKU-1 does not exist.") == 1
+    run(script.retry())
+    assert run.requests[-1].data.reason == "user_retry" and run.requests[-1].data.request_seq == 3
+    run(script.failed("Magento answered 503", request_seq=3))
+    assert run.log[-1] == "Cannot create sales order: Magento answered 503."
+
+
+def test_automatic_rerequests_are_capped_but_user_retries_are_not() -> None:
+    from services.order_processor.domain.rules import MAX_AUTO_RETRIES
+
+    run = Fold(store_config())
+    script = Script()
+    run(script.amazon(S.UNSHIPPED))
+    for seq in range(1, MAX_AUTO_RETRIES + 3):
+        run(script.failed("boom", request_seq=len(run.requests)))
+        run(script.amazon(S.UNSHIPPED, changes=(f"change{seq}",)))
+    assert len(run.requests) == 1 + MAX_AUTO_RETRIES
+    run(script.failed("boom", request_seq=len(run.requests)), script.retry())
+    assert run.requests[-1].data.reason == "user_retry"
+
+
+def test_stale_failure_of_an_earlier_request_is_ignored() -> None:
+    run = Fold(store_config())
+    script = Script()
+    run(script.amazon(S.UNSHIPPED), script.failed("x", request_seq=1), script.retry())
+    run(script.failed("x", request_seq=1))
+    assert run.view.magento_state is MagentoState.REQUESTED
+
+
+def test_deleted_magento_order_is_never_created_again() -> None:
+    run = Fold(store_config())
+    script = Script()
+    run(script.amazon(S.UNSHIPPED), script.created("100000123"), script.deleted("100000123"))
+    assert run.view.magento_state is MagentoState.DELETED
+    assert run.log[-1] == "Magento order 100000123 was deleted."
+    run(script.retry(), script.amazon(S.SHIPPED), script.retry())
+    assert len(run.requests) == 1
+
+
+def test_no_request_on_a_canceled_order_even_on_user_retry() -> None:
+    run = Fold(store_config())
+    script = Script()
+    run(script.amazon(S.UNSHIPPED), script.failed("x"), script.amazon(S.CANCELED), script.retry())
+    assert len(run.requests) == 1
+
+
+def test_amazon_cancel_with_magento_order_requests_cancel_once() -> None:
+    run = Fold(store_config())
+    script = Script()
+    run(script.amazon(S.UNSHIPPED), script.created("100000123"), script.amazon(S.CANCELED))
+    assert len(run.cancels) == 1 and run.cancels[0].data.magento_order_number == "100000123"
+    run(script.amazon(S.CANCELED, changes=("items",)))
+    assert len(run.cancels) == 1
+    run(script.canceled(ok=True, number="100000123"))
+    assert run.log[-1] == "Magento order 100000123 was canceled."
+    assert run.view.magento_state is MagentoState.CANCELED
+
+
+def test_cancel_failure_is_logged_with_reason() -> None:
+    run = Fold(store_config())
+    script = Script()
+    run(script.amazon(S.UNSHIPPED), script.created("100000123"), script.amazon(S.CANCELED),
+        script.canceled(ok=False, number="100000123", reason="Order is invoiced"))
+    assert run.log[-1] == "Magento order 100000123 could not be canceled: Order is invoiced."
+    assert run.view.magento_state is MagentoState.CREATED
+
+
+def test_cancel_requested_when_creation_completes_after_amazon_cancel() -> None:
+    run = Fold(store_config())
+    script = Script()
+    run(script.amazon(S.UNSHIPPED), script.amazon(S.CANCELED))
+    assert run.cancels == []
+    run(script.created("100000123"))
+    assert len(run.cancels) == 1
+
+
+def test_shipment_requested_only_with_setting_and_magento_order() -> None:
+    script = Script()
+    on = Fold(store_config(create_invoice_and_shipment=True))
+    on(script.amazon(S.UNSHIPPED), script.created(), script.amazon(S.SHIPPED), script.amazon(S.SHIPPED, changes=("x",)))
+    assert len(on.shipments) == 1 and on.shipments[0].data.order.status is S.SHIPPED
+    script = Script()
+    off = Fold(store_config())
+    off(script.amazon(S.UNSHIPPED), script.created(), script.amazon(S.SHIPPED))
+    assert off.shipments == []
+
+
+def test_shipment_requested_when_created_after_amazon_shipped() -> None:
+    run = Fold(store_config(create_invoice_and_shipment=True))
+    script = Script()
+    run(script.amazon(S.SHIPPED), script.created())
+    assert len(run.shipments) == 1
+
+
+def test_commands_carry_source_time_and_causation() -> None:
+    run = Fold(store_config())
+    script = Script()
+    source = script.amazon(S.UNSHIPPED)
+    run(source)
+    for out in run.outputs:
+        assert out.occurred_at == source.occurred_at and out.causation_id == source.event_id
+        assert out.key == script.key and out.producer == "order_processor"
