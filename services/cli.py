@@ -278,9 +278,12 @@ def demo(stores: int = typer.Option(3, help="How many sandbox stores"),
 
 
 @app.command()
-def replay(service: str = typer.Option("all", help="order_processor, inventory_reserver, orders_tab or all")) -> None:
+def replay(
+    service: str = typer.Option("all", help="order_processor, inventory_reserver, orders_tab or all"),
+    force: bool = typer.Option(False, help="Skip the live-consumer check (only once every consumer is stopped)"),
+) -> None:
     """Rebuild derived tables and projections from the topics."""
-    _run("services.replay:run", _settings(), service)
+    _run("services.replay:run", _settings(), service, force)
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """``sales-channel replay``: rebuild derived state from the topics.
 
 For a Faust service (order processor, inventory reserver): refuse while its consumer group
-has live members; reset the group to the earliest retained offsets; delete the app's table
+has live members; delete the group's committed offsets, so it starts again from the earliest
+retained offsets; delete the app's table
 changelog topics and local table files, so tables start empty; run the worker until it has
 consumed everything that was in the topics when the replay started (progress bar with time
 left), then stop it. The events it re-emits carry the same deterministic ids as before, so
@@ -20,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-from kafka.structs import OffsetAndMetadata
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -77,25 +77,35 @@ def _partitions(consumer: KafkaConsumer, names: tuple[str, ...]) -> list[TopicPa
     return [TopicPartition(t, p) for t in names for p in sorted(consumer.partitions_for_topic(t) or ())]
 
 
-def _ensure_idle(admin: KafkaAdminClient, group: str, service: str) -> None:
+def _ensure_idle(admin: KafkaAdminClient, group: str, service: str, grace_s: float = 0.0) -> None:
+    """Refuse while the group has members; a just-stopped consumer may stay a member until its
+    session times out, so wait up to ``grace_s`` for it to leave."""
+    deadline = time.monotonic() + grace_s
     members = group_member_count(admin, group)
+    while members and time.monotonic() < deadline:
+        time.sleep(1.0)
+        members = group_member_count(admin, group)
     if members:
         raise ReplayRefused(f"{members} live consumer(s) of group {group!r} are running. Stop every "
                             f"{service.replace('_', '-')} process, then run the replay again.")
 
 
-def reset_to_earliest(settings: Settings, group: str, names: tuple[str, ...]) -> dict[TopicPartition, int]:
-    """Point ``group`` at the earliest retained offset of every partition; return the end offsets."""
+def _grace(settings: Settings) -> float:
+    return settings.kafka_session_timeout_ms / 1000 + 5
+
+
+def forget_offsets(settings: Settings, group: str, names: tuple[str, ...]) -> dict[TopicPartition, int]:
+    """Delete ``group`` (its committed offsets), so its next worker starts from the earliest
+    retained offsets (``auto_offset_reset=earliest``); return the source partitions' end offsets.
+    The broker refuses to delete a group with live members: a second guard."""
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     try:
         tps = _partitions(consumer, names)
-        earliest = consumer.beginning_offsets(tps)
         ends = end_offsets(settings.kafka_bootstrap_servers, tps)
-        result = admin.alter_group_offsets(group, {tp: OffsetAndMetadata(earliest[tp], "", -1) for tp in tps})
-        failed = {tp: err for tp, err in result.items() if getattr(err, "errno", 0)}
-        if failed:
-            raise ReplayRefused(f"could not reset group {group!r}: {failed}. Is a consumer still running?")
+        answer = admin.delete_groups([group]).get(group)
+        if answer not in ("OK", None) and "NotFound" not in str(answer) and "GroupIdNotFound" not in str(answer):
+            raise ReplayRefused(f"could not reset group {group!r}: {answer}. Is a consumer still running?")
         return ends
     finally:
         consumer.close()
@@ -122,14 +132,21 @@ def _committed(settings: Settings, group: str, tps: list[TopicPartition]) -> int
     return sum(max(offsets[tp].offset, 0) for tp in tps if tp in offsets)
 
 
-def replay_faust(settings: Settings, target: FaustTarget, timeout_s: float = 3600.0) -> int:
-    group = target.app_id()
+def _check_idle(settings: Settings, group: str, service: str, force: bool) -> None:
+    if force:
+        log.warning("replay_forced", group=group, note="live-consumer check skipped on the operator's word")
+        return
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     try:
-        _ensure_idle(admin, group, target.service)
+        _ensure_idle(admin, group, service, _grace(settings))
     finally:
         admin.close()
-    ends = reset_to_earliest(settings, group, target.source_topics())
+
+
+def replay_faust(settings: Settings, target: FaustTarget, timeout_s: float = 3600.0, force: bool = False) -> int:
+    group = target.app_id()
+    _check_idle(settings, group, target.service, force)
+    ends = forget_offsets(settings, group, target.source_topics())
     dropped = delete_changelogs(settings, group)
     shutil.rmtree(settings.data_dir / target.datadir, ignore_errors=True)
     log.info("replay_started", service=target.service, changelogs_deleted=dropped, events=sum(ends.values()))
@@ -163,28 +180,26 @@ def replay_faust(settings: Settings, target: FaustTarget, timeout_s: float = 360
     return total
 
 
-def replay(settings: Settings, service: str) -> None:
+def replay(settings: Settings, service: str, force: bool = False) -> None:
+    """``force`` skips the live-consumer check: for a broker that keeps departed members in a
+    group (docs/tansu-notes.md #8), once the operator has stopped every consumer."""
     chosen = SERVICES if service == "all" else (service,)
     unknown = [s for s in chosen if s not in SERVICES]
     if unknown:
         raise ValueError(f"unknown service {unknown[0]!r}; choose one of {', '.join(SERVICES)} or all")
     for name in chosen:
         if name in FAUST_TARGETS:
-            replay_faust(settings, FAUST_TARGETS[name])
+            replay_faust(settings, FAUST_TARGETS[name], force=force)
         else:
             from services.orders_tab.projector import GROUP_ID, rebuild
 
-            admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-            try:
-                _ensure_idle(admin, GROUP_ID, "projector")
-            finally:
-                admin.close()
+            _check_idle(settings, GROUP_ID, "projector", force)
             rebuild(settings)
 
 
-def run(settings: Settings, service: str) -> None:
+def run(settings: Settings, service: str, force: bool = False) -> None:
     try:
-        replay(settings, service)
+        replay(settings, service, force)
     except (ReplayRefused, ValueError) as exc:
         console.print(f"[red]replay refused:[/red] {exc}")
         raise SystemExit(2) from exc

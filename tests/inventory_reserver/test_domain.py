@@ -206,9 +206,21 @@ def test_item_without_sku_fails_once_and_never_reserves() -> None:
     assert state.phase is Phase.CLOSED
 
 
-def test_magento_order_created_before_any_reservation_prevents_one() -> None:
-    state, out = run([magento_created(T0), pending(1)])
-    assert out == [] and state.closed_reason == "magento_order_created"
+def test_magento_result_delivered_before_the_pending_fact_reproduces_the_live_facts() -> None:
+    """Live, Pending comes first: placed, then released when the Magento order is created. A
+    replay may deliver the result first; the same two facts (same ids) and state must follow."""
+    created_at = T0 + timedelta(hours=2)
+    live_state, live = run([pending(1), magento_created(created_at)])
+    replay_state, replayed = run([magento_created(created_at), pending(1)])
+    assert [type(e) for e in replayed] == [ReservationPlacedV1, ReservationReleasedV1]
+    assert [(e.event_id, e.occurred_at) for e in replayed] == [(e.event_id, e.occurred_at) for e in live]
+    assert replay_state == live_state and replay_state.closed_reason == "released:magento_order_created"
+
+
+def test_magento_result_first_then_not_pending_is_judged_as_live() -> None:
+    live_state, _ = run([status(AmazonStatus.UNSHIPPED, 1), magento_created(T0 + timedelta(hours=2))])
+    replay_state, out = run([magento_created(T0 + timedelta(hours=2)), status(AmazonStatus.UNSHIPPED, 1)])
+    assert out == [] and replay_state == live_state
 
 
 def test_nothing_is_released_twice() -> None:

@@ -57,12 +57,19 @@ def apply(state: ReservationState | None, event: OrderInput, config: StoreConfig
 
 
 def _on_magento_order_created(state: ReservationState, event: MagentoOrderCreatedV1) -> Decision:
-    state = state.model_copy(update={"magento_order_created": True})
+    """The Magento order holds the stock from now on: release a held reservation.
+
+    Before any Amazon fact (or while open), only remember it: live, the order's Pending and
+    later facts always come first (a Magento order is requested only after the order leaves
+    Pending), but a replay reads the topics side by side and may deliver this result first. The
+    Amazon facts then take the path they took live (``_open`` places and releases at once), so
+    the rebuilt state does not depend on how the topics were interleaved."""
+    if not state.magento_order_created:
+        state = state.model_copy(update={"magento_order_created": True, "magento_created_at": event.occurred_at,
+                                         "magento_created_event_id": event.event_id})
     if state.phase is Phase.HELD:
         return _release(state, "magento_order_created", event.occurred_at, event.event_id)
-    if state.phase is Phase.CLOSED:
-        return Decision(state)
-    return _close(state, "magento_order_created")  # the Magento order holds the stock from now on
+    return Decision(state)
 
 
 def _on_amazon_order_changed(state: ReservationState, event: AmazonOrderChangedV1,
@@ -102,7 +109,12 @@ def _open(state: ReservationState, event: AmazonOrderChangedV1, config: StoreCon
         "placed_at": event.occurred_at,
         "expires_at": event.occurred_at + timedelta(days=days) if days else None,
     })
-    return Decision(state, (events.placed(state, event.occurred_at, event.event_id),))
+    placed = events.placed(state, event.occurred_at, event.event_id)
+    if state.magento_order_created and state.magento_created_at is not None:
+        at = max(state.magento_created_at, event.occurred_at)  # never before the placement
+        released = _release(state, "magento_order_created", at, state.magento_created_event_id)
+        return Decision(released.state, (placed, *released.outputs))
+    return Decision(state, (placed,))
 
 
 def _held(state: ReservationState, event: AmazonOrderChangedV1, config: StoreConfig | None) -> Decision:

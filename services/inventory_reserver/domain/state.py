@@ -30,12 +30,15 @@ class ReservationState(Model):
     # Left Pending while held, and a Magento order will be created: hold until it is.
     awaiting_magento_order: bool = False
     magento_order_created: bool = False
+    # The first Magento-created result: a replay may deliver it before the order's Amazon facts.
+    magento_created_at: datetime | None = None
+    magento_created_event_id: str | None = None
     last_status: AmazonStatus | None = None
     # Why the order is closed: "released:<reason>", "failed", "untracked", "not_pending_when_first_seen",
     # "left_pending_unreserved", "magento_order_created".
     closed_reason: str | None = None
 
-    @field_serializer("placed_at", "expires_at")
+    @field_serializer("placed_at", "expires_at", "magento_created_at")
     def _iso(self, value: datetime | None) -> str | None:
         return value.isoformat() if value else None
 
