@@ -7,8 +7,8 @@ without repartitioning (Faust co-partitioning)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import os
+from dataclasses import dataclass, field
 from typing import Literal
 
 # One prefix per deployment (or per test run); every topic name starts with it.

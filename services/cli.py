@@ -139,7 +139,8 @@ def stores_add(
         histories = registry.read_all(s)
         config = StoreConfig(
             store_id=store_id, name=name, merchant_id=merchant_id or registry.next_merchant_id(histories),
-            seller_id=seller_id, marketplace_id=marketplace_id, region=region, spapi_endpoint=endpoint,
+            seller_id=seller_id, marketplace_id=marketplace_id, spapi_endpoint=endpoint,
+            region=region,  # type: ignore[arg-type]  # pydantic validates it
             lwa_credentials_ref=credentials, magento_store_code=magento_store,
             poll_interval_seconds=poll_interval, integration_time=datetime.now(UTC),
             settings=OrderSettings.model_validate_json(settings_json),
