@@ -146,3 +146,13 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, interval: fl
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
+
+
+def shared_path(*parts: str) -> Path:
+    """A file of the product's shared documents: ``../shared`` beside the repository (as CI lays
+    it out), else ``/work/shared``."""
+    for base in (ROOT.parent / "shared", Path("/work/shared")):
+        candidate = base.joinpath(*parts)
+        if candidate.exists():
+            return candidate
+    return (ROOT.parent / "shared").joinpath(*parts)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-SCHEMA_PATH = Path("/work/shared/contracts/magento/admin-schema-2.4.8.yaml")
+from tests.harness import shared_path
+
+SCHEMA_PATH = shared_path("contracts", "magento", "admin-schema-2.4.8.yaml")
 TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),

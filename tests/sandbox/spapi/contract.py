@@ -17,7 +17,9 @@ from typing import Any
 
 from jsonschema import Draft4Validator, FormatChecker
 
-CONTRACT = Path(os.environ.get("SPAPI_CONTRACT", "/work/shared/contracts/sp-api/orders_2026-01-01.json"))
+from tests.harness import shared_path
+
+CONTRACT = Path(os.environ.get("SPAPI_CONTRACT") or shared_path("contracts", "sp-api", "orders_2026-01-01.json"))
 
 _formats = FormatChecker()
 
