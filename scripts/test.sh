@@ -25,22 +25,13 @@ fi
 pg_isready -h 127.0.0.1 -p 5432
 
 step "Kafka broker (embedded Tansu)"
-if [ -z "${TEST_KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
-  PORT=$(.venv/bin/python -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])")
-  mkdir -p .test-logs
-  TANSU=$(.venv/bin/python -c "from services.common.broker import tansu_binary; print(tansu_binary())")
-  "$TANSU" broker --listener-url "tcp://127.0.0.1:$PORT" --advertised-listener-url "tcp://127.0.0.1:$PORT" \
-    > .test-logs/tansu-ci.log 2>&1 &
-  BROKER_PID=$!
-  trap 'kill $BROKER_PID 2>/dev/null || true' EXIT
-  for _ in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.2; done
-  export TEST_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$PORT"
-  echo "Tansu on $TEST_KAFKA_BOOTSTRAP_SERVERS"
-fi
+# Each test session starts its own Tansu on a free port (tests/conftest.py); check it runs here.
+TANSU=$(.venv/bin/python -c "from services.common.broker import tansu_binary; print(tansu_binary())")
+"$TANSU" --version
 
 step "Lint and types"
 .venv/bin/ruff check services schemas sandbox tests bench
 .venv/bin/mypy services schemas sandbox
 
 step "Tests"
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+.venv/bin/python scripts/run_tests.py "$@"

@@ -1,0 +1,74 @@
+"""Run the test suite as one pytest session per area, each with its own Tansu broker and
+PostgreSQL database (tests/conftest.py starts both per session), then print one summary line.
+
+Why sessions: on Tansu, a consumer that stopped stays a member of its group, and topics are
+shared by every test of a session, so areas that kill workers or write poison records on
+purpose would otherwise disturb each other (docs/tansu-notes.md #8). Each area's own tests
+still share their broker, as they would in production.
+
+    python scripts/run_tests.py             # every area
+    python scripts/run_tests.py tests/poller -k restart   # one pytest run with these arguments
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SESSIONS: tuple[tuple[str, ...], ...] = (
+    ("tests/schemas", "tests/common", "tests/deploy", "tests/replay"),
+    ("tests/sandbox",),
+    ("tests/poller",),
+    ("tests/order_processor",),
+    ("tests/inventory_reserver",),
+    ("tests/magento_writer",),
+    ("tests/orders_tab",),
+    ("tests/e2e/test_first_order.py",),
+    ("tests/e2e/test_replay.py",),
+)
+
+
+def _counts(report: Path) -> dict[str, int]:
+    if not report.exists():
+        return {"passed": 0, "failed": 0, "skipped": 0, "errors": 1}
+    root = ET.parse(report).getroot()
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    assert suite is not None
+    total, failures, errors, skipped = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+    return {"passed": total - failures - errors - skipped, "failed": failures, "skipped": skipped, "errors": errors}
+
+
+def main(argv: list[str]) -> int:
+    python = sys.executable
+    base = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    if argv:
+        return subprocess.call([*base, *argv], cwd=ROOT)
+    reports = ROOT / ".test-logs" / "junit"
+    reports.mkdir(parents=True, exist_ok=True)
+    totals = {"passed": 0, "failed": 0, "skipped": 0, "errors": 0}
+    failed_sessions = []
+    started = time.monotonic()
+    for n, paths in enumerate(SESSIONS, 1):
+        report = reports / f"session-{n}.xml"
+        report.unlink(missing_ok=True)
+        print(f"\n== [{n}/{len(SESSIONS)}] {' '.join(paths)}", flush=True)
+        code = subprocess.call([*base, f"--junitxml={report}", *paths], cwd=ROOT)
+        counts = _counts(report)
+        for key in totals:
+            totals[key] += counts[key]
+        if code != 0:
+            failed_sessions.append((paths, code))
+    minutes = (time.monotonic() - started) / 60
+    print(f"\n{len(SESSIONS)} sessions in {minutes:.1f} min; failed: "
+          f"{', '.join(' '.join(p) + f' (exit {c})' for p, c in failed_sessions) or 'none'}")
+    failed = totals["failed"] + totals["errors"]
+    print(f"{totals['passed']} passed, {failed} failed, {totals['skipped']} skipped")
+    return 1 if failed_sessions or failed or totals["passed"] == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
