@@ -123,8 +123,11 @@ def run(stores: int = 3, web_port: int = 8000) -> None:
             for i in range(stores):
                 creds = amazon.create_seller(seller_id=f"A{i + 1:02d}DEMOSELLER")
                 sellers.append(creds)
-                for status in ("UNSHIPPED", "UNSHIPPED", "SHIPPED", "PENDING"):
+                # Existing at integration: two Unshipped (imported), one Shipped and one Pending (not).
+                for status in ("UNSHIPPED", "UNSHIPPED", "PENDING"):
                     amazon.create_order(creds.seller_id, status=status, fulfilled_by="MERCHANT")
+                shipped = amazon.create_order(creds.seller_id, status="UNSHIPPED", fulfilled_by="MERCHANT")
+                amazon.ship(creds.seller_id, shipped.order_id)
                 secret_values[f"store-{i + 1}"] = {
                     "client_id": creds.client_id, "client_secret": creds.client_secret,
                     "refresh_token": creds.refresh_token, "token_url": f"{amazon_srv.url}/auth/o2/token",
