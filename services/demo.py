@@ -13,7 +13,7 @@ import signal
 import socket
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -143,7 +143,9 @@ def run(stores: int = 3, web_port: int = 8000) -> None:
                     merchant_id=registry.next_merchant_id(existing) + i, seller_id=creds.seller_id,
                     marketplace_id=creds.marketplace_id, spapi_endpoint=amazon_srv.url,
                     lwa_credentials_ref=f"file:store-{i + 1}", magento_store_code="default",
-                    poll_interval_seconds=15, integration_time=now,
+                    # Integrated three minutes ago: Amazon's two-minute delay has passed, so the
+                    # initial import of the orders Unshipped at integration runs at the first poll.
+                    poll_interval_seconds=15, integration_time=now - timedelta(minutes=3),
                     settings=OrderSettings.model_validate(_store_settings(i)),
                 ))
         console.print(f"[green]✓[/green] {stores} stores integrated (settings differ per store)")
@@ -170,11 +172,11 @@ def run(stores: int = 3, web_port: int = 8000) -> None:
 
         console.print(Panel.fit(
             f"[bold]Orders tab[/bold]  http://127.0.0.1:{web_port}/   (token: [bold]{tab_token}[/bold])\n"
-            f"API docs    http://127.0.0.1:{web_port}/docs\n"
+            f"API docs    http://127.0.0.1:{web_port}/api/docs\n"
             f"Metrics     http://127.0.0.1:{METRICS_BASE_PORT}/metrics … :{METRICS_BASE_PORT + len(SERVICES) - 1}\n"
             f"Logs        {logs}/\n\n"
-            "Orders Unshipped at integration are imported first; new Amazon orders appear about two\n"
-            "minutes after they happen (Amazon's own delay). Ctrl-C stops everything.",
+            "Orders Unshipped at integration are imported first; new Amazon orders appear about\n"
+            "two minutes after they happen (Amazon's own delay). Ctrl-C stops everything.",
             title="[6/6] Sales Channel demo is running"))
 
         last_tick = 0.0
