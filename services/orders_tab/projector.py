@@ -233,15 +233,16 @@ def run(settings: Settings) -> None:
     log.info("projector_started", group=GROUP_ID, topics=list(SOURCE_TOPICS))
 
     lag = export_consumer_lag("projector", projector.consumer)
-    last_risk = 0.0
+    last_risk, stores_seen = 0.0, False
 
     def beat(_: RunStats) -> None:
-        nonlocal last_risk
+        nonlocal last_risk, stores_seen
         HEALTH.beat("orders_tab_projector", 120.0)
-        if time.monotonic() - last_risk >= SHIP_RISK_EVERY_S:
+        # Every minute; every few seconds until the first store has been projected.
+        if time.monotonic() - last_risk >= (SHIP_RISK_EVERY_S if stores_seen else 5.0):
             last_risk = time.monotonic()
             with projector.engine.connect() as conn:
-                ship_risk.export(conn, datetime.now(UTC))
+                stores_seen = bool(ship_risk.export(conn, datetime.now(UTC)))
 
     try:
         stats = projector.run(stop, on_progress=beat)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
 from sandbox._server import ServerHandle, serve_in_thread
@@ -22,7 +23,7 @@ from sandbox.spapi.server import create_app as spapi_app
 from schemas.types import OrderSettings, StoreConfig
 from services.common.settings import Settings
 from services.stores import registry
-from tests.harness import ServiceProcess, settings_env, wait_until
+from tests.harness import ServiceProcess, free_port, settings_env, wait_until
 
 SERVICE_COMMANDS = ("poller", "order-processor", "inventory-reserver", "magento-writer", "projector")
 TAB_TOKEN = "e2e-orders-tab-token"
@@ -38,6 +39,7 @@ class Pipeline:
     secrets_file: Path
     env: dict[str, str]
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=dict)
     sellers: dict[str, SellerCredentials] = field(default_factory=dict)
     _client: TestClient | None = None
 
@@ -59,7 +61,24 @@ class Pipeline:
 
     def start(self, *commands: str) -> None:
         for command in commands or SERVICE_COMMANDS:
-            self.processes[command] = ServiceProcess(command, [command], self.env).start()
+            port = self.metrics_ports.setdefault(command, free_port())
+            env = {**self.env, "METRICS_PORT": str(port)}
+            self.processes[command] = ServiceProcess(command, [command], env).start()
+
+    def scrape(self, command: str) -> dict[str, float]:
+        """``/metrics`` of one service: every sample as ``name{labels}`` → value."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        body = httpx.get(f"http://127.0.0.1:{self.metrics_ports[command]}/metrics", timeout=5).text
+        samples: dict[str, float] = {}
+        for family in text_string_to_metric_families(body):
+            for sample in family.samples:
+                labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+                samples[f"{sample.name}{{{labels}}}"] = sample.value
+        return samples
+
+    def healthz(self, command: str) -> int:
+        return httpx.get(f"http://127.0.0.1:{self.metrics_ports[command]}/healthz", timeout=5).status_code
 
     def check_alive(self) -> None:
         for name, proc in self.processes.items():
