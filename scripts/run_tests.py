@@ -29,6 +29,7 @@ SESSIONS: tuple[tuple[str, ...], ...] = (
     ("tests/orders_tab",),
     ("tests/e2e/test_first_order.py",),
     ("tests/e2e/test_metrics.py",),
+    ("tests/e2e/test_cancel_restores_stock.py",),
     ("tests/e2e/test_replay.py",),
 )
 
