@@ -6,6 +6,7 @@ against the old state and re-sends identical events (same ids): duplicates, neve
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -96,8 +97,13 @@ class Processor:
             return
         metrics.count_event(event.event_type)
         if outcome.changed and outcome.state is not None:
-            for out in outcome.outputs:
-                await self.send(ORDER_LIFECYCLE, key, encode(out))
+            # Every output must be acknowledged by the broker before the new state is stored: the
+            # table's changelog write could otherwise become durable first, and a crash in between
+            # would keep the state and lose its outputs (seen with SIGKILL mid-stream).
+            pending = [await self.send(ORDER_LIFECYCLE, key, encode(out)) for out in outcome.outputs]
+            for delivery in pending:
+                if inspect.isawaitable(delivery):
+                    await delivery
             self.table[key] = outcome.state.to_bytes()
             self._observe(state, outcome.state, outcome.outputs)
         metrics.DURATION.observe(time.perf_counter() - started)
