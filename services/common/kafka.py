@@ -229,3 +229,8 @@ def end_offsets(bootstrap_servers: str, partitions: Iterable[Any]) -> dict[Any, 
         return verified_end_offsets(reader, reader.end_offsets(tps))
     finally:
         reader.close()
+
+
+def faust_broker_url(bootstrap_servers: str) -> str:
+    """KAFKA_BOOTSTRAP_SERVERS ("h1:9092,h2:9092") as a Faust broker URL ("kafka://h1:9092;kafka://h2:9092")."""
+    return ";".join(f"kafka://{server.strip()}" for server in bootstrap_servers.split(",") if server.strip())

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 import faust
 
 from schemas import topics
+from services.common.kafka import faust_broker_url
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH
 from services.common.settings import Settings
@@ -92,15 +93,12 @@ def app_id() -> str:
     return f"{topics.PREFIX}-inventory-reserver"
 
 
-def broker_url(bootstrap: str) -> str:
-    return ";".join(f"kafka://{server.strip()}" for server in bootstrap.split(",") if server.strip())
-
 
 def build_app(settings: Settings) -> ReserverApp:
     n = settings.order_topic_partitions
     app = faust.App(
         app_id(),
-        broker=broker_url(settings.kafka_bootstrap_servers),
+        broker=faust_broker_url(settings.kafka_bootstrap_servers),
         store=settings.faust_store,
         datadir=str(settings.data_dir / "inventory-reserver"),
         topic_partitions=n,

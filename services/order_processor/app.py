@@ -14,6 +14,7 @@ from typing import Any
 import faust
 
 from schemas.topics import PREFIX
+from services.common.kafka import faust_broker_url
 from services.common.metrics import HEALTH
 from services.common.settings import Settings
 from services.order_processor import metrics
@@ -38,14 +39,11 @@ class ProcessorApp:
     stores: StoreDirectory
 
 
-def broker_urls(bootstrap: str) -> str:
-    return ";".join(f"kafka://{host.strip()}" for host in bootstrap.split(",") if host.strip())
-
 
 def build_app(settings: Settings) -> ProcessorApp:
     app = faust.App(
         APP_ID,
-        broker=broker_urls(settings.kafka_bootstrap_servers),
+        broker=faust_broker_url(settings.kafka_bootstrap_servers),
         store=settings.faust_store,
         datadir=str(settings.data_dir / "order-processor"),
         topic_partitions=settings.order_topic_partitions,
