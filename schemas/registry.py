@@ -15,6 +15,7 @@ from schemas.events.lifecycle import (
     MagentoOrderRequestedV1,
     MagentoShipmentRequestedV1,
     OrderLogAppendedV1,
+    OrderLogAppendedV2,
     OrderStateChangedV1,
 )
 from schemas.events.magento import (
@@ -36,6 +37,7 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     StorePollCompletedV1,
     OrderStateChangedV1,
     OrderLogAppendedV1,
+    OrderLogAppendedV2,
     MagentoOrderRequestedV1,
     MagentoCancelRequestedV1,
     MagentoShipmentRequestedV1,

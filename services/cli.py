@@ -282,9 +282,18 @@ def demo(stores: int = typer.Option(3, help="How many sandbox stores"),
 def replay(
     service: str = typer.Option("all", help="order_processor, inventory_reserver, orders_tab or all"),
     force: bool = typer.Option(False, help="Skip the live-consumer check (only once every consumer is stopped)"),
+    since: str = typer.Option(
+        "", help="ISO time with zone (2026-11-20T00:00:00Z): re-apply the Orders tab from then, keeping its tables"
+    ),
 ) -> None:
     """Rebuild derived tables and projections from the topics."""
-    _run("services.replay:run", _settings(), service, force)
+    when = None
+    if since:
+        try:
+            when = datetime.fromisoformat(since)
+        except ValueError as exc:
+            raise typer.BadParameter(f"not an ISO time: {since!r}", param_hint="--since") from exc
+    _run("services.replay:run", _settings(), service, force, when)
 
 
 def main() -> None:

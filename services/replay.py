@@ -8,7 +8,10 @@ consumed everything that was in the topics when the replay started (progress bar
 left), then stop it. The events it re-emits carry the same deterministic ids as before, so
 downstream consumers recognise them as duplicates and no side effect is repeated.
 
-For the Orders tab: empty its tables and re-apply every event from the earliest offsets."""
+For the Orders tab: empty its tables and re-apply every event from the earliest offsets.
+
+``since`` (``--since <ISO time>``, Orders tab only): keep the tables and re-apply every record
+from the offset each source partition had at that time (``offsets_for_times``)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from rich.console import Console
@@ -180,26 +184,37 @@ def replay_faust(settings: Settings, target: FaustTarget, timeout_s: float = 360
     return total
 
 
-def replay(settings: Settings, service: str, force: bool = False) -> None:
+def replay(settings: Settings, service: str, force: bool = False, since: datetime | None = None) -> None:
     """``force`` skips the live-consumer check: for a broker that keeps departed members in a
-    group (docs/tansu-notes.md #8), once the operator has stopped every consumer."""
+    group (docs/tansu-notes.md #8), once the operator has stopped every consumer. ``since``
+    (timezone-aware) re-applies the Orders tab from that time instead of rebuilding it."""
     chosen = SERVICES if service == "all" else (service,)
     unknown = [s for s in chosen if s not in SERVICES]
     if unknown:
         raise ValueError(f"unknown service {unknown[0]!r}; choose one of {', '.join(SERVICES)} or all")
+    if since is not None:
+        if chosen != ("orders_tab",):
+            raise ValueError("--since is supported for --service orders_tab only; a Faust service replays from "
+                             "the earliest offsets")
+        if since.tzinfo is None:
+            raise ValueError(f"--since {since.isoformat()} has no time zone; add one, e.g. Z or +02:00")
     for name in chosen:
         if name in FAUST_TARGETS:
             replay_faust(settings, FAUST_TARGETS[name], force=force)
         else:
             from services.orders_tab.projector import GROUP_ID, rebuild
+            from services.orders_tab.rebuild import reapply_since
 
             _check_idle(settings, GROUP_ID, "projector", force)
-            rebuild(settings)
+            if since is None:
+                rebuild(settings)
+            else:
+                reapply_since(settings, since)
 
 
-def run(settings: Settings, service: str, force: bool = False) -> None:
+def run(settings: Settings, service: str, force: bool = False, since: datetime | None = None) -> None:
     try:
-        replay(settings, service, force)
+        replay(settings, service, force, since)
     except (ReplayRefused, ValueError) as exc:
         console.print(f"[red]replay refused:[/red] {exc}")
         raise SystemExit(2) from exc

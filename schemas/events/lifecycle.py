@@ -3,7 +3,9 @@ and the commands the Magento writer acts on."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from enum import StrEnum
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -72,6 +74,60 @@ class OrderLogAppendedV1(Event):
     event_type: Literal["order.log.appended"] = "order.log.appended"
     schema_version: Literal[1] = 1
     data: OrderLogAppendedData
+
+    def upcast(self) -> Event:
+        entry = self.data.entry
+        leveled = LeveledLogEntry(seq=entry.seq, at=entry.at, message=entry.message, level=level_of(entry.message))
+        return OrderLogAppendedV2(
+            event_id=self.event_id,  # the same fact: ids depend on the type and identity, not the version
+            key=self.key,
+            occurred_at=self.occurred_at,
+            producer=self.producer,
+            causation_id=self.causation_id,
+            data=OrderLogAppendedDataV2(
+                store_id=self.data.store_id, amazon_order_id=self.data.amazon_order_id, entry=leveled
+            ),
+        )
+
+
+class LogLevel(StrEnum):
+    """How an order log entry reads to the merchant: ``error`` when an action failed and the
+    order may need them (no stock reserved, no Magento order, a Magento order left open)."""
+
+    INFO = "info"
+    ERROR = "error"
+
+
+# The failure entries of SPEC §4, in the seed's wording (the only way to tell them apart in v1).
+_FAILURE = re.compile(
+    r"^(Unable to reserve inventory: |Cannot create sales order: |Magento order \S+ could not be canceled: )"
+)
+
+
+def level_of(message: str) -> LogLevel:
+    """The level of a v1 entry, from its wording; v2 producers state it."""
+    return LogLevel.ERROR if _FAILURE.match(message) else LogLevel.INFO
+
+
+class LeveledLogEntry(LogEntry):
+    level: LogLevel
+
+
+class OrderLogAppendedDataV2(OrderLogAppendedData):
+    entry: LeveledLogEntry
+
+
+class OrderLogAppendedV2(OrderLogAppendedV1):
+    """v2: every entry carries its ``level``, so the Orders tab can flag failed actions without
+    parsing wording. A subclass of v1 on purpose: a consumer written against v1 (``isinstance``,
+    ``data.entry.message``) keeps working on upcast or newly produced entries."""
+
+    SCHEMA_VERSION: ClassVar[int] = 2
+    schema_version: Literal[2] = 2  # type: ignore[assignment]
+    data: OrderLogAppendedDataV2
+
+    def upcast(self) -> Event:
+        return self
 
 
 class MagentoTarget(Model):

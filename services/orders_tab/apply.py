@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from schemas.envelope import Event
-from schemas.events.lifecycle import OrderLogAppendedV1, OrderStateChangedV1, OrderView
+from schemas.events.lifecycle import OrderLogAppendedV2, OrderStateChangedV1, OrderView
 from schemas.events.poller import StorePollCompletedV1
 from schemas.events.stores import StoreConfiguredV1
 
@@ -69,14 +69,17 @@ class Batch:
         return not (self.orders or self.log or self.stores or self.polls or self.offsets)
 
     def add(self, event: Event) -> bool:
-        """Fold one event in; returns False for events the Orders tab does not use."""
+        """Fold one event in (upcast to its newest version first); returns False for events the
+        Orders tab does not use."""
+        while (newer := event.upcast()) is not event:
+            event = newer
         if isinstance(event, OrderStateChangedV1):
             view = event.data
             key = (view.store_id, view.amazon_order_id)
             current = self.orders.get(key)
             if current is None or current["version"] < view.version:
                 self.orders[key] = order_row(view)
-        elif isinstance(event, OrderLogAppendedV1):
+        elif isinstance(event, OrderLogAppendedV2):
             d = event.data
             self.log[(d.store_id, d.amazon_order_id, d.entry.seq)] = {
                 "store_id": d.store_id,
@@ -84,6 +87,7 @@ class Batch:
                 "seq": d.entry.seq,
                 "at": d.entry.at,
                 "message": d.entry.message,
+                "level": d.entry.level.value,
             }
         elif isinstance(event, StoreConfiguredV1):
             c = event.data.config

@@ -1,7 +1,7 @@
 """Fast decoding for the projector: read the event tag from the first bytes, skip the event
 types the Orders tab does not use without validating them, and validate the others straight
-from JSON with their own model (no union dispatch). Unknown tags go through the registry
-(which also upcasts old versions)."""
+from JSON with their own model (no union dispatch), then upcast old versions to the newest.
+Unknown tags go through the registry (which upcasts as well)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import re
 from pydantic import ValidationError
 
 from schemas import DecodeError, Event, decode
-from schemas.events.lifecycle import OrderLogAppendedV1, OrderStateChangedV1
+from schemas.events.lifecycle import OrderLogAppendedV1, OrderLogAppendedV2, OrderStateChangedV1
 from schemas.events.poller import StorePollCompletedV1
 from schemas.events.stores import StoreConfiguredV1
 
 USED: dict[tuple[bytes, bytes], type[Event]] = {
     (m.EVENT_TYPE.encode(), str(m.SCHEMA_VERSION).encode()): m
-    for m in (OrderStateChangedV1, OrderLogAppendedV1, StoreConfiguredV1, StorePollCompletedV1)
+    for m in (OrderStateChangedV1, OrderLogAppendedV2, OrderLogAppendedV1, StoreConfiguredV1, StorePollCompletedV1)
 }
 IGNORED = {b"magento.order.requested", b"magento.cancel.requested", b"magento.shipment.requested"}
 _TAG = re.compile(rb'"event_type"\s*:\s*"([^"]{1,100})"\s*,\s*"schema_version"\s*:\s*(\d{1,4})')
@@ -32,10 +32,13 @@ def decode_used(raw: bytes) -> Event | None:
         model = USED.get((event_type, version))
         if model is not None:
             try:
-                return model.model_validate_json(raw)
+                event = model.model_validate_json(raw)
             except ValidationError as exc:
                 raise DecodeError(
                     f"invalid event {event_type.decode(errors='replace')}@{version.decode()}: "
                     f"{exc.errors(include_url=False)[:3]}"
                 ) from exc
+            while (newer := event.upcast()) is not event:
+                event = newer
+            return event
     return decode(raw)

@@ -104,6 +104,7 @@ class LogRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(TZDateTime, nullable=False)
     message: Mapped[str] = mapped_column(Text, nullable=False)
+    level: Mapped[str] = mapped_column(String(8), nullable=False, server_default="info")  # order.log.appended v2
 
 
 class StoreRow(Base):

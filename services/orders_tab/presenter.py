@@ -69,6 +69,7 @@ class LogOut(BaseModel):
     seq: int
     at: datetime
     message: str
+    level: Literal["info", "error"] = "info"  # "error": an action failed (no reservation, no Magento order, …)
 
 
 class OrderDetailsOut(BaseModel):
@@ -278,7 +279,10 @@ def details_out(
         last_action=row["last_action"],
         version=row["version"],
         items=items,
-        log=[LogOut(seq=e["seq"], at=utc_at(e["at"]), message=e["message"]) for e in log],  # type: ignore[arg-type]
+        log=[
+            LogOut(seq=e["seq"], at=utc_at(e["at"]), message=e["message"], level=e["level"])  # type: ignore[arg-type]
+            for e in log
+        ],
     )
 
 

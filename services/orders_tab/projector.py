@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +49,8 @@ class RunStats:
     batches: int = 0
     seconds: float = 0.0
     by_type: dict[str, int] = field(default_factory=dict)
+    # decode + fold + write time of the latest polled batches (bounded: the live projector runs for months)
+    batch_seconds: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
 
 
 class _SeekOnAssign(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -119,6 +122,17 @@ class Projector:
                 self.consumer.seek(tp, offset)
                 self._next[(tp.topic, tp.partition)] = offset
 
+    def stored_position(self, tp: TopicPartition) -> int | None:
+        """The next offset the database says is to be applied (None: nothing applied yet)."""
+        return self._next.get((tp.topic, tp.partition))
+
+    def reapply_from(self, starts: dict[TopicPartition, int]) -> None:
+        """Seek to ``starts`` and apply every record from there, even those below the stored
+        positions (which stay: they only ever move forward)."""
+        for tp, offset in starts.items():
+            self.consumer.seek(tp, offset)
+        self._next.clear()
+
     def caught_up(self) -> bool:
         assigned = list(self.consumer.assignment())
         if not assigned:
@@ -186,7 +200,9 @@ class Projector:
         polled = self.consumer.poll(timeout_ms=timeout_ms, max_records=self.max_batch)
         records = [r for recs in polled.values() for r in recs]
         if records:
+            started = time.perf_counter()
             self.commit(self.fold_records(records, stats), stats)
+            stats.batch_seconds.append(time.perf_counter() - started)
         return len(records)
 
     def run(
@@ -253,46 +269,7 @@ def run(settings: Settings) -> None:
 
 
 def rebuild(settings: Settings) -> RunStats:
-    """Empty the Orders-tab tables and apply every event again from the earliest offsets.
-    Stop the running projector first: it would otherwise keep applying from its positions.
-    On PostgreSQL the secondary indexes are dropped for the replay and built again after it."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    """Empty the Orders-tab tables and apply every event again (see ``services.orders_tab.rebuild``)."""
+    from services.orders_tab.rebuild import rebuild as run_rebuild
 
-    from services.orders_tab.store import create_indexes, drop_secondary_indexes, truncate
-
-    console = Console(stderr=True)
-    engine = get_engine(settings.database_url)
-    with engine.begin() as conn:
-        truncate(conn)
-        index_ddl = drop_secondary_indexes(conn)
-    try:
-        projector = Projector(settings, group_id=None)
-        try:
-            ends = end_offsets(settings.kafka_bootstrap_servers, projector.consumer.assignment())
-            total = sum(ends.values())
-            columns = (
-                TextColumn("rebuilding the Orders tab"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]}"),
-                TimeElapsedColumn(),
-            )
-            with Progress(*columns, console=console) as progress:
-                task = progress.add_task("rebuild", total=total, rate="")
-                started = time.monotonic()
-
-                def show(stats: RunStats) -> None:
-                    rate = stats.records / max(time.monotonic() - started, 1e-6)
-                    progress.update(task, completed=stats.records, rate=f"{rate:,.0f} events/s")
-
-                stats = projector.run(until_idle=True, on_progress=show)
-        finally:
-            projector.close()
-    finally:
-        if index_ddl:
-            console.print(f"building {len(index_ddl)} indexes …")
-            with engine.begin() as conn:
-                create_indexes(conn, index_ddl)
-    log.info("rebuild_done", records=stats.records, applied=stats.applied, seconds=round(stats.seconds, 1))
-    return stats
+    return run_rebuild(settings)

@@ -236,7 +236,7 @@ def order(conn: Connection, store_id: str, amazon_order_id: str) -> dict[str, An
 
 def order_log(conn: Connection, store_id: str, amazon_order_id: str) -> list[dict[str, Any]]:
     stmt = (
-        select(L.seq, L.at, L.message)
+        select(L.seq, L.at, L.message, L.level)
         .where(L.store_id == store_id, L.amazon_order_id == amazon_order_id)
         .order_by(L.seq)
     )

@@ -7,13 +7,19 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from schemas.envelope import order_key
-from schemas.events.lifecycle import OrderLogAppendedData, OrderLogAppendedV1, OrderStateChangedV1, OrderView
+from schemas.events.lifecycle import (
+    LeveledLogEntry,
+    OrderLogAppendedDataV2,
+    OrderLogAppendedV2,
+    OrderStateChangedV1,
+    OrderView,
+    level_of,
+)
 from schemas.events.poller import StorePollCompletedData, StorePollCompletedV1
 from schemas.events.stores import StoreConfiguredData, StoreConfiguredV1
 from schemas.types import (
     AmazonStatus,
     FulfillmentChannel,
-    LogEntry,
     MagentoState,
     Money,
     OrderItem,
@@ -165,11 +171,12 @@ def state_event(v: OrderView) -> OrderStateChangedV1:
     return event
 
 
-def log_event(store_id: str, amazon_order_id: str, seq: int, message: str, at: datetime = EPOCH) -> OrderLogAppendedV1:
-    data = OrderLogAppendedData(
-        store_id=store_id, amazon_order_id=amazon_order_id, entry=LogEntry(seq=seq, at=at, message=message)
-    )
-    event: OrderLogAppendedV1 = OrderLogAppendedV1.build(
+def log_event(
+    store_id: str, amazon_order_id: str, seq: int, message: str, at: datetime = EPOCH
+) -> OrderLogAppendedV2:
+    entry = LeveledLogEntry(seq=seq, at=at, message=message, level=level_of(message))
+    data = OrderLogAppendedDataV2(store_id=store_id, amazon_order_id=amazon_order_id, entry=entry)
+    event: OrderLogAppendedV2 = OrderLogAppendedV2.build(
         key=order_key(store_id, amazon_order_id),
         occurred_at=at,
         producer=PRODUCER,

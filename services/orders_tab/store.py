@@ -3,11 +3,11 @@ Works on PostgreSQL and SQLite (both speak ``INSERT … ON CONFLICT``)."""
 
 from __future__ import annotations
 
-import io
-import json
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, DateTime, Integer, Numeric, Table, delete, select
+from pydantic_core import to_json
+from sqlalchemy import Connection, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from services.orders_tab.apply import Batch
@@ -91,47 +91,6 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _text(value: Any) -> str:
-    return "\\N" if value is None else str(value).translate(_COPY_ESCAPES)
-
-
-def _number(value: Any) -> str:
-    return "\\N" if value is None else str(value)
-
-
-def _boolean(value: Any) -> str:
-    return "\\N" if value is None else ("t" if value else "f")
-
-
-def _timestamp(value: Any) -> str:
-    return "\\N" if value is None else value.isoformat()
-
-
-def _json(value: Any) -> str:
-    return "\\N" if value is None else json.dumps(value, separators=(",", ":")).translate(_COPY_ESCAPES)
-
-
-def _copy_formatters(table: Table, cols: list[str]) -> list[Any]:
-    """Per column, the function writing a value in COPY's text format."""
-    out: list[Any] = []
-    for name in cols:
-        kind = table.c[name].type
-        if isinstance(kind, JSON):
-            out.append(_json)
-        elif isinstance(kind, Boolean):
-            out.append(_boolean)
-        elif isinstance(kind, DateTime):
-            out.append(_timestamp)
-        elif isinstance(kind, Integer | Numeric):
-            out.append(_number)
-        else:
-            out.append(_text)
-    return out
-
-
 def _pg_upsert(
     conn: Connection,
     table: Table,
@@ -140,15 +99,15 @@ def _pg_upsert(
     update: tuple[str, ...] | list[str],
     newer: str | None,
 ) -> None:
-    """The same upsert on PostgreSQL, fast: COPY the rows into a session-temporary staging table,
-    then one ``INSERT … SELECT … ON CONFLICT`` (a plain executemany is one round trip per row)."""
+    """The same upsert on PostgreSQL, fast: the rows travel as one JSON array that PostgreSQL maps
+    onto the table's columns (``json_populate_recordset``, in C, in the server process), then one
+    ``INSERT … SELECT … ON CONFLICT``. A plain executemany is one round trip per row, and formatting
+    rows cell by cell in Python costs more than the database work."""
     cols = list(rows[0])
     col_list = ", ".join(map(_q, cols))
-    staging = _q(f"staging_{table.name}")
-    fmt = list(zip(cols, _copy_formatters(table, cols), strict=True))
-    data = io.StringIO("".join("\t".join([f(r[c]) for c, f in fmt]) + "\n" for r in rows))
+    name = _q(table.name)
     sql = (
-        f"INSERT INTO {_q(table.name)} ({col_list}) SELECT {col_list} FROM {staging} "
+        f"INSERT INTO {name} ({col_list}) SELECT {col_list} FROM json_populate_recordset(NULL::{name}, %s) "
         f"ON CONFLICT ({', '.join(map(_q, keys))}) DO "
     )
     if not update:
@@ -156,24 +115,14 @@ def _pg_upsert(
     else:
         sql += "UPDATE SET " + ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in update)
         if newer is not None:
-            t, c = _q(table.name), _q(newer)
-            sql += f" WHERE {t}.{c} IS NULL OR {t}.{c} < EXCLUDED.{c}"
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {_q(table.name)} INCLUDING DEFAULTS) "
-            "ON COMMIT DELETE ROWS"
-        )
-        cursor.execute(f"TRUNCATE {staging}")  # stores and polls both stage into the stores table
-        cursor.copy_expert(f"COPY {staging} ({col_list}) FROM STDIN", data)
-        cursor.execute(sql)
-    finally:
-        cursor.close()
+            c = _q(newer)
+            sql += f" WHERE {name}.{c} IS NULL OR {name}.{c} < EXCLUDED.{c}"
+    # pydantic-core's serializer (Rust): datetimes as ISO 8601, Decimals as strings, PostgreSQL
+    # parses them back into timestamptz and numeric exactly.
+    conn.exec_driver_sql(sql, (to_json(rows).decode(),))
 
 
-def _now() -> Any:
-    from datetime import UTC, datetime
-
+def _now() -> datetime:
     return datetime.now(UTC)
 
 

@@ -84,3 +84,45 @@ def test_writes_are_idempotent_and_versioned_on_sqlite(sqlite: Engine) -> None:
     with sqlite.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM orders_tab_orders")).scalar_one() == 0
         assert stored_offsets(conn) == {}
+
+
+def test_log_entries_keep_their_level_whatever_version_they_were_written_in(sqlite: Engine) -> None:
+    from schemas import encode
+    from schemas.events.lifecycle import OrderLogAppendedData, OrderLogAppendedV1
+    from schemas.types import LogEntry
+
+    failed = "Unable to reserve inventory: SKU-1 is not in stock."
+    old = OrderLogAppendedV1.build(
+        key="s1:A", occurred_at=T0, producer="order_processor", identity=(2,),
+        data=OrderLogAppendedData(store_id="s1", amazon_order_id="A", entry=LogEntry(seq=2, at=T0, message=failed)),
+    )
+    raw = [encode(sample.log_event("s1", "A", 1, "Order imported from Amazon.")), encode(old)]
+    batch = fold([e for e in map(decode_used, raw) if e is not None])
+    assert [r["level"] for r in batch.log.values()] == ["info", "error"]
+    assert fold([old]).log == fold([decode_used(encode(old))]).log  # (upcast on fold as well as on decode)
+    with sqlite.begin() as conn:
+        write_batch(conn, batch)
+    with sqlite.connect() as conn:
+        assert [(e["seq"], e["level"]) for e in query.order_log(conn, "s1", "A")] == [(1, "info"), (2, "error")]
+
+
+def test_the_level_migration_marks_the_failures_already_in_the_log(tmp_path: Path) -> None:
+    from alembic import command
+
+    from services.common.db import alembic_config
+
+    url = f"sqlite:///{tmp_path}/before-levels.db"
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0001_orders_tab")
+    engine = get_engine(url)
+    messages = ["Order imported from Amazon.", "Cannot create sales order: out of stock.",
+                "Magento order 100000001 could not be canceled: it is shipped.",
+                "Magento order 100000001 was canceled."]
+    with engine.begin() as conn:
+        for seq, message in enumerate(messages, 1):
+            conn.execute(text("INSERT INTO orders_tab_order_log (store_id, amazon_order_id, seq, at, message) "
+                              "VALUES ('s1', 'A', :q, :at, :m)"), {"q": seq, "at": T0, "m": message})
+    command.upgrade(cfg, "heads")
+    with engine.connect() as conn:
+        levels = [e["level"] for e in query.order_log(conn, "s1", "A")]
+    assert levels == ["info", "error", "error", "info"]

@@ -104,3 +104,21 @@ def test_details_and_dashboard_pages(browser: TestClient, data: Dataset) -> None
 def test_page_bad_parameters_render_an_error(browser: TestClient) -> None:
     r = browser.get("/", params={"page_size": "5000"})
     assert r.status_code == 422 and "page_size" in r.text and "<html" in r.text
+
+
+def test_failed_actions_stand_out_in_the_order_log(
+        browser: TestClient, topics: Settings, publish: Callable, project: Callable) -> None:
+    from schemas.topics import ORDER_LIFECYCLE, STORES
+    from services.orders_tab import sample
+
+    store, order = f"lvl-{uuid.uuid4().hex[:8]}", "115-0000001-0000001"
+    failed = "Cannot create sales order: product SKU-001 is out of stock."
+    publish(STORES, [sample.store_event(store, "Level Store", 13)])
+    publish(ORDER_LIFECYCLE, [sample.state_event(sample.view(store, order, last_action=failed)),
+                              sample.log_event(store, order, 1, "Order imported from Amazon."),
+                              sample.log_event(store, order, 2, failed)])
+    project()
+    html = browser.get(f"/orders/{store}/{order}").text
+    assert '<tr class="log-info"><td>1</td>' in html and '<tr class="log-error"><td>2</td>' in html
+    log = browser.get(f"/api/orders/{store}/{order}").json()["log"]
+    assert [(e["seq"], e["level"]) for e in log] == [(1, "info"), (2, "error")]
