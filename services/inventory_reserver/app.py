@@ -14,10 +14,12 @@ from typing import Any, NoReturn
 import faust
 
 from schemas import topics
+from services.common.faust_app import App
 from services.common.kafka import faust_broker_url
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH
 from services.common.settings import Settings
+from services.common.skipped_records import SkippedRecords
 from services.inventory_reserver import metrics
 from services.inventory_reserver.deadletters import TOPIC_NAME as DLQ_TOPIC
 from services.inventory_reserver.partitions import partition_for
@@ -94,9 +96,24 @@ def app_id() -> str:
 
 
 
+@dataclass(frozen=True)
+class SourceRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int | None
+
+    @classmethod
+    def from_kafka(cls, r: Any) -> SourceRecord:
+        """From a kafka-python ``ConsumerRecord``."""
+        return cls(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp)
+
+
 def build_app(settings: Settings) -> ReserverApp:
     n = settings.order_topic_partitions
-    app = faust.App(
+    app = App(
         app_id(),
         broker=faust_broker_url(settings.kafka_bootstrap_servers),
         store=settings.faust_store,
@@ -126,14 +143,22 @@ def build_app(settings: Settings) -> ReserverApp:
     reserver = Reserver(BytesKeyed(table), stores, FaustSink(app, n))
     bundle = ReserverApp(app, reserver, stores)
 
+    skipped = SkippedRecords(settings.kafka_bootstrap_servers, app_id(), SourceRecord.from_kafka)
+
+    @app.on_partitions_revoked.connect
+    async def revoked(*args: Any, **kwargs: Any) -> None:
+        skipped.forget()
+
     @app.agent(source, name="reserve-orders")
     async def reserve_orders(stream: Any) -> None:
         await stores.ready.wait()
         async for event in stream.events():
             m = event.message
             try:
-                await reserver.on_record(m.topic, m.partition, m.offset, m.key, m.value,
-                                         int(m.timestamp * 1000) if m.timestamp else None)
+                here = SourceRecord(m.topic, m.partition, m.offset, m.key, m.value,
+                                    int(m.timestamp * 1000) if m.timestamp else None)
+                for r in await skipped.complete([here]):  # records the stream skipped come first
+                    await reserver.on_record(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp_ms)
             except Exception as exc:  # noqa: BLE001 - any unexpected error ends the process
                 # Exit here, inside the loop: leaving it would let Faust ack (and commit) the
                 # event that failed, so the restart would skip it (faust-streaming #315).

@@ -9,14 +9,17 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import faust
+from faust.streams import Stream
 
 from schemas.topics import PREFIX
+from services.common.faust_app import App
 from services.common.kafka import faust_broker_url
 from services.common.metrics import HEALTH
 from services.common.settings import Settings
+from services.common.skipped_records import SkippedRecords
 from services.order_processor import metrics
 from services.order_processor.processor import INPUT_TOPICS, Processor, Record
 from services.order_processor.stores import StoreDirectory
@@ -26,7 +29,11 @@ log = logging.getLogger(__name__)
 
 APP_ID = f"{PREFIX}-order-processor"
 CRASH_EXIT_CODE = 70
-STREAM_BUFFER = 64
+# Events folded per batch: outputs of a batch are sent together and their deliveries awaited
+# once, then each order's state is written once. BATCH_WITHIN bounds the wait for a full batch.
+BATCH_MAX = int(os.environ.get("ORDER_PROCESSOR_BATCH_MAX", "500"))
+BATCH_WITHIN_SECONDS = float(os.environ.get("ORDER_PROCESSOR_BATCH_WITHIN_SECONDS", "0.05"))
+STREAM_BUFFER = 2 * BATCH_MAX
 STALL_SECONDS = float(os.environ.get("ORDER_PROCESSOR_STALL_SECONDS", "60"))
 WATCHDOG_INTERVAL_SECONDS = 5.0
 PROGRESS_LOG_SECONDS = float(os.environ.get("ORDER_PROCESSOR_PROGRESS_SECONDS", "30"))
@@ -41,7 +48,7 @@ class ProcessorApp:
 
 
 def build_app(settings: Settings) -> ProcessorApp:
-    app = faust.App(
+    app = App(
         APP_ID,
         broker=faust_broker_url(settings.kafka_bootstrap_servers),
         store=settings.faust_store,
@@ -56,11 +63,11 @@ def build_app(settings: Settings) -> ProcessorApp:
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         web_enabled=False,
-        # A small fetch buffer: Faust polls again only once the agent has taken what it buffered,
-        # so a deep buffer at a few hundred events/s exceeds max.poll.interval (10 s on Tansu in
+        # A bounded fetch buffer: Faust polls again only once the agent has taken what it buffered,
+        # so a buffer deeper than a few seconds of work exceeds max.poll.interval (10 s on Tansu in
         # tests) and the member is evicted mid-stream (UnknownMemberId on commit, then a stall).
         stream_buffer_maxsize=STREAM_BUFFER,
-        broker_max_poll_records=STREAM_BUFFER,
+        broker_max_poll_records=BATCH_MAX,
         key_serializer="raw",
         value_serializer="raw",
     )
@@ -68,8 +75,12 @@ def build_app(settings: Settings) -> ProcessorApp:
     # only the table changelog and the assignor topic are Faust's own.
     source = app.topic(*INPUT_TOPICS, key_type=bytes, value_type=bytes,
                        key_serializer="raw", value_serializer="raw")
+    # use_partitioner: a batch is written after its events, outside any one event's context, so
+    # the changelog partition comes from the key (murmur2, as every producer of the input topics
+    # uses), which is the partition of the order's input events.
     table = app.Table("order-state", default=None, key_type=bytes, value_type=bytes,
-                      partitions=settings.order_topic_partitions)  # raw: the app's serializers
+                      partitions=settings.order_topic_partitions,
+                      use_partitioner=True)  # raw: the app's serializers
     stores = StoreDirectory()
     outputs: dict[str, Any] = {}
 
@@ -114,19 +125,23 @@ def build_app(settings: Settings) -> ProcessorApp:
                 crash("order agent", RuntimeError(f"{tp.topic}[{tp.partition}] stalled at offset {position} "
                                                   f"for {STALL_SECONDS:.0f}s with records behind it"))
 
+    skipped = SkippedRecords(settings.kafka_bootstrap_servers, APP_ID, Record.from_kafka)
+
     @app.on_partitions_revoked.connect
     async def revoked(*args: Any, **kwargs: Any) -> None:
         watch.forget_all()
+        skipped.forget()
 
     @app.agent(source)
     async def process(stream: faust.StreamT) -> None:
         try:
             await stores.ready.wait()
             log.info("stores topic read (%d stores): consuming orders", len(stores.histories))
-            async for event in stream.events():
-                message = event.message
-                await processor.handle(Record(message.topic, message.partition, message.offset,
-                                              message.key, message.value, int(message.timestamp * 1000)))
+            batches = cast(Stream, stream).take_events  # StreamT does not declare it; Stream does
+            async for events in batches(BATCH_MAX, within=BATCH_WITHIN_SECONDS):
+                records = [Record(m.topic, m.partition, m.offset, m.key, m.value, int(m.timestamp * 1000))
+                           for m in (event.message for event in events)]
+                await processor.handle_batch(await skipped.complete(records))
                 HEALTH.beat("order-processor", max_silence_s=3600)
         except asyncio.CancelledError:
             raise

@@ -1,16 +1,19 @@
-"""One input record in, its outputs out: decode (poison goes to the dead-letter topic),
-load the order's state, ``apply`` the rules, publish the outputs, then store the state.
+"""Input records in, their outputs out: decode (poison goes to the dead-letter topic), load each
+order's state, ``apply`` the rules, publish the outputs, then store the states.
 
-Outputs are sent before the state is stored, so a crash between the two replays the event
-against the old state and re-sends identical events (same ids): duplicates, never loss."""
+Outputs are acknowledged before the states are stored, and states are stored before the input
+offsets are committed, so a crash anywhere replays events against an older state and re-sends
+identical events (same ids): duplicates, never loss."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from schemas import DecodeError, decode, encode
 from schemas.envelope import Event
@@ -59,6 +62,11 @@ class Record:
     value: bytes | None
     timestamp_ms: int | None
 
+    @classmethod
+    def from_kafka(cls, r: Any) -> Record:
+        """From a kafka-python ``ConsumerRecord``."""
+        return cls(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp)
+
 
 class Poison(Exception):
     def __init__(self, code: str, detail: str) -> None:
@@ -76,37 +84,49 @@ class Processor:
         self.handled = 0
 
     async def handle(self, record: Record) -> None:
-        started = time.perf_counter()
-        self.handled += 1
-        try:
-            event = self._decode(record)
-            if isinstance(event, MagentoReservationSyncedV1):
-                metrics.count_event(event.event_type)
-                return
-            key = event.key.encode()
-            raw_state = self.table.get(key)
-            state = OrderState.from_bytes(raw_state) if raw_state else None
-            config = await self._config(event, state)
-            outcome = apply(state, event, config)
-        except Poison as exc:
-            await self._dead_letter(record, exc.code, exc.detail, exc)
-            return
-        except Exception as exc:  # a bug or impossible input must not stop the partition
-            log.exception("cannot process %s[%s]@%s", record.topic, record.partition, record.offset)
-            await self._dead_letter(record, "processing_error", str(exc), exc)
-            return
-        metrics.count_event(event.event_type)
-        if outcome.changed and outcome.state is not None:
-            # Every output must be acknowledged by the broker before the new state is stored: the
-            # table's changelog write could otherwise become durable first, and a crash in between
-            # would keep the state and lose its outputs (seen with SIGKILL mid-stream).
-            pending = [await self.send(ORDER_LIFECYCLE, key, encode(out)) for out in outcome.outputs]
-            for delivery in pending:
-                if inspect.isawaitable(delivery):
-                    await delivery
-            self.table[key] = outcome.state.to_bytes()
-            self._observe(state, outcome.state, outcome.outputs)
-        metrics.DURATION.observe(time.perf_counter() - started)
+        await self.handle_batch([record])
+
+    async def handle_batch(self, records: Sequence[Record]) -> None:
+        """Fold ``records`` in order. Their outputs are sent without waiting for each, then every
+        delivery is awaited once, and only then are the orders' new states stored (one table write
+        per order per batch): the table's changelog must never get ahead of the outputs it implies,
+        or a crash in between would keep a state and lose its outputs."""
+        staged: dict[bytes, OrderState] = {}
+        deliveries: list[object] = []
+        for record in records:
+            started = time.perf_counter()
+            self.handled += 1
+            try:
+                event = self._decode(record)
+                if isinstance(event, MagentoReservationSyncedV1):
+                    metrics.count_event(event.event_type)
+                    continue
+                key = event.key.encode()
+                state = staged[key] if key in staged else self._load(key)
+                config = await self._config(event, state)
+                outcome = apply(state, event, config)
+            except Poison as exc:
+                deliveries.append(await self._dead_letter(record, exc.code, exc.detail, exc))
+                continue
+            except Exception as exc:  # a bug or impossible input must not stop the partition
+                log.exception("cannot process %s[%s]@%s", record.topic, record.partition, record.offset)
+                deliveries.append(await self._dead_letter(record, "processing_error", str(exc), exc))
+                continue
+            metrics.count_event(event.event_type)
+            if outcome.changed and outcome.state is not None:
+                deliveries.extend([await self.send(ORDER_LIFECYCLE, key, encode(out)) for out in outcome.outputs])
+                staged[key] = outcome.state
+                self._observe(state, outcome.state, outcome.outputs)
+            metrics.DURATION.observe(time.perf_counter() - started)
+        pending = [d for d in deliveries if inspect.isawaitable(d)]
+        if pending:
+            await asyncio.gather(*pending)
+        for key, state in staged.items():
+            self.table[key] = state.to_bytes()
+
+    def _load(self, key: bytes) -> OrderState | None:
+        raw = self.table.get(key)
+        return OrderState.from_bytes(raw) if raw else None
 
     def _decode(self, record: Record) -> Event:
         accepted = ACCEPTED.get(record.topic)
@@ -132,12 +152,12 @@ class Processor:
                 raise Poison("unknown_store", f"no store {store_id!r} on the stores topic")
         return config
 
-    async def _dead_letter(self, record: Record, code: str, detail: str, exc: BaseException) -> None:
+    async def _dead_letter(self, record: Record, code: str, detail: str, exc: BaseException) -> object:
         metrics.DEAD_LETTERS.labels(code).inc()
         event = dead_letter(reason=f"{code}: {detail}"[:2000], error=exc, topic=record.topic,
                             partition=record.partition, offset=record.offset, key=record.key,
                             value=record.value, timestamp_ms=record.timestamp_ms)
-        await self.send(DEAD_LETTERS, event.key.encode(), encode(event))
+        return await self.send(DEAD_LETTERS, event.key.encode(), encode(event))
 
     def _observe(self, old: OrderState | None, new: OrderState, outputs: list[Event]) -> None:
         for out in outputs:

@@ -134,10 +134,33 @@ def test_scripted_history_and_poison_event(topics: Settings, processor: ServiceP
     dead.close()
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "Known open defect (issue #4): on Tansu, about 1 run in 3 after SIGKILL + restart some outputs of "
-    "already-stored states never appear, even with every output acknowledged before the state is stored. "
-    "Reader and end-offset causes ruled out (tansu-notes #7). Still runs and reports XPASS/XFAIL."))
+def test_restart_loses_no_state_and_no_input(topics: Settings, processor: ServiceProcess) -> None:
+    """After a clean stop with every source offset committed, the restarted processor has every
+    stored state back and reads every new fact: the next fact of each order folds onto its newest
+    state. Two defects made this fail: Faust's recovery stopped at the start of a changelog's last
+    batch on Tansu (tansu-notes #7), and faust-streaming dropped the first fetch after the restart
+    (tansu-notes #9; services/common/skipped_records.py)."""
+    store_id, config, producer = new_store(topics, import_orders=False)
+    scripts = [Script(store_id, f"114-{n:07d}-0000001", purchased=datetime.now(UTC) - timedelta(hours=2))
+               for n in range(300)]
+    first = [s.amazon(S.PENDING, changes=("new",)) for s in scripts]
+    publish_sync(producer, AMAZON_ORDERS, first)
+    causes = {e.event_id for e in first}
+    supervised_wait(topics, processor, lambda es: causes <= {e.causation_id for e in es}, timeout=90, interval=0.5)
+    time.sleep(4)  # past Faust's commit interval (2.8 s): every source offset is committed
+    processor.stop()
+    processor.start()
+    second = [s.amazon(S.UNSHIPPED) for s in scripts]
+    publish_sync(producer, AMAZON_ORDERS, second)
+    expected = {e.event_id for s, a, b in zip(scripts, first, second, strict=True)
+                for e in Fold(config).feed([a, b]).outputs}
+    final = supervised_wait(topics, processor, lambda es: {e.causation_id for e in es} >= {e.event_id for e in second},
+                            timeout=120, interval=0.5)
+    mine = {e.event_id for e in final if e.key.startswith(f"{store_id}:")}
+    assert mine == expected, f"{len(mine - expected)} unexpected, {len(expected - mine)} missing"
+    producer.close()
+
+
 def test_sigkill_mid_stream_loses_and_duplicates_nothing(topics: Settings, processor: ServiceProcess) -> None:
     store_id, config, producer = new_store(topics, import_orders=False)
     histories: dict[str, list[Event]] = {}

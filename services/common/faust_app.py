@@ -1,0 +1,61 @@
+"""The Faust ``App`` both stream processors use: stock Faust, except that table recovery reads
+each changelog to its real end.
+
+Faust recovers a table by reading its changelog from the start (or the last persisted offset)
+up to the partition's end as ListOffsets(latest) reports it. Tansu answers that request with the
+start of the last record batch + 1 (docs/tansu-notes.md #7), so a changelog whose last batch holds
+several records was recovered without them: the newest states of some orders were lost after a
+restart while their source offsets were already committed (issue #4: outputs missing after
+SIGKILL + restart). Here the reported end is confirmed by reading the last batch, which on Apache
+Kafka returns the last record and changes nothing; it costs one short fetch per recovery."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
+from kafka import TopicPartition
+
+from services.common.kafka import end_offsets
+
+
+def bootstrap_servers(urls: Any) -> str:
+    """Faust's broker URLs (``kafka://host:port``) as a KAFKA_BOOTSTRAP_SERVERS string."""
+    return ",".join(f"{url.host}:{url.port or 9092}" for url in urls)
+
+
+async def exact_highwaters(servers: str, reported: Mapping[TP, int]) -> dict[TP, int]:
+    """``reported`` end offsets confirmed against the broker (never lowered)."""
+    if not any(end > 0 for end in reported.values()):
+        return dict(reported)
+    by_kafka_tp = {TopicPartition(tp.topic, tp.partition): tp for tp in reported}
+    exact = await asyncio.get_running_loop().run_in_executor(None, end_offsets, servers, list(by_kafka_tp))
+    return {tp: max(reported[tp], exact.get(ktp, 0)) for ktp, tp in by_kafka_tp.items()}
+
+
+class ExactEndsConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
+        reported = await super()._highwaters(partitions)
+        if self.consumer.in_transaction:  # last stable offsets: not ours to second-guess
+            return reported
+        return await exact_highwaters(bootstrap_servers(self.transport.url), reported)
+
+
+class ExactEndsConsumer(faust_aiokafka.Consumer):
+    def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
+        return ExactEndsConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class ExactEndsTransport(faust_aiokafka.Transport):
+    Consumer = ExactEndsConsumer
+
+
+class App(faust.App):
+    """``faust.App`` with :class:`ExactEndsTransport` as its consumer transport."""
+
+    def _new_transport(self) -> ExactEndsTransport:
+        return ExactEndsTransport(self.conf.broker_consumer, self)
