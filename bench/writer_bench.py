@@ -50,6 +50,7 @@ class Results:
             bootstrap_servers=settings.kafka_bootstrap_servers,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            fetch_max_wait_ms=20,  # the reader must not add latency: a long fetch wait here cost ~100 ms
         )
         parts: set[int] = set()
         while not parts:
@@ -111,8 +112,8 @@ def start_stand_in(port: int, latency_ms: float) -> tuple[subprocess.Popen[bytes
     return proc, url, secret
 
 
-def print_writer_metrics(port: int) -> None:
-    """Where the writer's time goes: mean Magento call duration per route, mean command duration."""
+def writer_metrics(port: int) -> dict[tuple[str, str], float]:
+    """Sums and counts of the writer's Magento call and command duration histograms."""
     body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     sums: dict[tuple[str, str], float] = {}
     for line in body.splitlines():
@@ -122,13 +123,24 @@ def print_writer_metrics(port: int) -> None:
             continue
         name, value = line.rsplit(" ", 1)
         base, _, labels = name.partition("{")
-        sums[(base, labels)] = float(value)
-    for (base, labels), value in sorted(sums.items()):
-        if base.endswith("_sum"):
-            count = sums.get((base[:-4] + "_count", labels), 0)
-            if count:
-                what = base[:-4].replace("sales_channel_writer_", "")
-                print(f"  {what}{{{labels}: {count:.0f} x {value / count * 1000:.0f} ms mean")
+        if base.endswith(("_sum", "_count")):
+            sums[(base, labels)] = float(value)
+    return sums
+
+
+def print_writer_metrics(title: str, after: dict[tuple[str, str], float], before: dict[tuple[str, str], float]) -> None:
+    """Where the writer's time went between two snapshots: mean Magento call duration per route,
+    mean command duration (received → result acknowledged, queueing included)."""
+    print(title)
+    for (base, labels), value in sorted(after.items()):
+        if not base.endswith("_sum"):
+            continue
+        count_key = (base[:-4] + "_count", labels)
+        count = after.get(count_key, 0) - before.get(count_key, 0)
+        if count:
+            what = base[:-4].replace("sales_channel_writer_", "")
+            mean = (value - before.get((base, labels), 0.0)) / count
+            print(f"  {what}{{{labels}: {count:.0f} x {mean * 1000:.0f} ms mean")
 
 
 def measure_ceiling(url: str, secret: str, concurrency: int, seconds: float) -> float:
@@ -219,6 +231,7 @@ def main() -> None:
         if not results.wait([c.key for c in warm], 90):  # type: ignore[attr-defined]
             raise SystemExit(f"writer did not answer the warm-up; see {writer.log_path}")
 
+        warm_metrics = writer_metrics(metrics_port)
         burst = commands(args.orders, "bench-burst")
         started = time.monotonic()
         for c in burst:
@@ -229,6 +242,7 @@ def main() -> None:
         rate = sum(1 for c in burst if c.key in results.seen) / (finished - started)  # type: ignore[attr-defined]
         bound = args.concurrency / (args.latency_ms / 1000.0)
 
+        burst_metrics = writer_metrics(metrics_port)
         paced_rate = max(rate / 2, 1.0)
         paced = commands(int(paced_rate * args.paced_seconds), "bench-paced")
         sent: dict[str, float] = {}
@@ -252,7 +266,8 @@ def main() -> None:
             f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms over {len(latencies)} commands"
         )
         print(f"failed results: {results.failed}")
-        print_writer_metrics(metrics_port)
+        print_writer_metrics("burst:", burst_metrics, warm_metrics)
+        print_writer_metrics("paced:", writer_metrics(metrics_port), burst_metrics)
         writer.stop()
         ceiling = measure_ceiling(url, secret, args.concurrency, 5.0)
         print(

@@ -2,12 +2,16 @@
 
 Input (ServiceInputProcessor): camelCase or snake_case keys, unknown keys rejected, scalars cast to
 the documented type. Output (DataObjectProcessor): null fields omitted except schema-`required` ones,
-values cast to the documented type."""
+values cast to the documented type.
+
+Each definition is compiled once into a plan of per-field functions (walking the schema nodes for
+every value was a third of the stand-in's CPU per order create); the rules are the same."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -109,20 +113,71 @@ def coerce(node: dict[str, Any] | str, value: Any) -> Any:
 
 
 def _coerce_object(defname: str, value: Any) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    definition = definitions()[defname]
-    if not isinstance(value, dict):
-        raise _type_error(value if not isinstance(value, list) else json.dumps(value), class_name(defname))
-    props: dict[str, Any] = definition.get("properties", {})
-    out: dict[str, Any] = {}
-    for raw_key, raw_value in value.items():
-        key = snake(str(raw_key))
-        if key not in props:
-            getter = "get" + "".join(p.capitalize() for p in key.split("_"))
-            raise MagentoError(400, NO_ACCESSOR, [raw_key, getter, class_name(defname)])
-        out[key] = coerce(props[key], raw_value)
-    return out
+    return _coercer(defname)(value)
+
+
+Fn = Callable[[Any], Any]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _scalar_coercer(type_name: str) -> Fn:
+    exact = {"string": str, "integer": int, "number": float}.get(type_name)
+
+    def cast(value: Any) -> Any:
+        if exact is not None and type(value) is exact:
+            return value  # what _cast_scalar returns for these, without the checks
+        return _cast_scalar(value, type_name)
+
+    return cast
+
+
+def _compile_coerce(node: dict[str, Any]) -> Fn:
+    ref = _ref(node)
+    if ref:
+        return lambda value: _coercer(ref)(value)
+    if node.get("type") == "array":
+        item = _compile_coerce(node.get("items", {}))
+
+        def array(value: Any) -> Any:
+            if value is None:
+                return None
+            if isinstance(value, dict):  # PHP-style maps {"0": ...}
+                value = list(value.values())
+            if not isinstance(value, list):
+                raise _type_error(value, "array")
+            return [item(v) for v in value]
+
+        return array
+    if node.get("type") == "object":
+        return _identity
+    return _scalar_coercer(str(node.get("type", "")))
+
+
+@cache
+def _coercer(defname: str) -> Fn:
+    props: dict[str, Any] = definitions()[defname].get("properties", {})
+    fields = {key: _compile_coerce(prop) for key, prop in props.items()}
+    cls = class_name(defname)
+
+    def coerce_object(value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise _type_error(value if not isinstance(value, list) else json.dumps(value), cls)
+        out: dict[str, Any] = {}
+        for raw_key, raw_value in value.items():
+            key = snake(str(raw_key))
+            field = fields.get(key)
+            if field is None:
+                getter = "get" + "".join(p.capitalize() for p in key.split("_"))
+                raise MagentoError(400, NO_ACCESSOR, [raw_key, getter, cls])
+            out[key] = field(raw_value)
+        return out
+
+    return coerce_object
 
 
 def render(node: dict[str, Any] | str, value: Any) -> Any:
@@ -145,17 +200,56 @@ def render(node: dict[str, Any] | str, value: Any) -> Any:
 
 
 def _render_object(defname: str, value: Any) -> dict[str, Any] | None:
-    if value is None:
-        return None
+    rendered: dict[str, Any] | None = _renderer(defname)(value)
+    return rendered
+
+
+def _scalar_renderer(type_name: str) -> Fn:
+    exact = {"string": str, "integer": int, "number": float}.get(type_name)
+
+    def cast(value: Any) -> Any:
+        if exact is not None and type(value) is exact:
+            return value
+        try:
+            return _cast_scalar(value, type_name)
+        except MagentoError:
+            return value
+
+    return cast
+
+
+def _compile_render(node: dict[str, Any]) -> Fn:
+    ref = _ref(node)
+    if ref:
+        return lambda value: _renderer(ref)(value)
+    if node.get("type") == "array":
+        item = _compile_render(node.get("items", {}))
+        return lambda value: None if value is None else [item(v) for v in value]
+    if node.get("type") == "object":
+        return _identity
+    return _scalar_renderer(str(node.get("type", "")))
+
+
+@cache
+def _renderer(defname: str) -> Fn:
     definition = definitions()[defname]
-    props: dict[str, Any] = definition.get("properties", {})
     required = set(definition.get("required", ()))
-    out: dict[str, Any] = {}
-    for key, prop in props.items():
-        v = value.get(key)
-        if v is None:
-            if key in required:
-                out[key] = None
-            continue
-        out[key] = render(prop, v)
-    return out
+    plan = [(key, _compile_render(prop), key in required) for key, prop in definition.get("properties", {}).items()]
+
+    def render_object(value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        out: dict[str, Any] = {}
+        if not plan:
+            return out  # no fields: the value is never looked into
+        get = value.get
+        for key, field, is_required in plan:
+            v = get(key)
+            if v is None:
+                if is_required:
+                    out[key] = None
+                continue
+            out[key] = field(v)
+        return out
+
+    return render_object

@@ -26,6 +26,8 @@ ROOTS = (
     "sales-data-shipment-track-creation-interface",
     "sales-data-shipment-package-creation-interface",
     "sales-data-shipment-creation-arguments-interface",
+    "customer-data-customer-interface",
+    "customer-data-customer-search-results-interface",
     "error-response",
 )
 OUT = Path(__file__).with_name("admin_schema_subset.json")

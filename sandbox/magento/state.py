@@ -8,6 +8,7 @@ from typing import Any
 
 from sandbox.magento.auth import Credentials
 from sandbox.magento.catalog import STATUS_DISABLED, STATUS_ENABLED, Catalog, StoreView, Website
+from sandbox.magento.customers import CustomerBook
 from sandbox.magento.faults import CallRecord, Fault, FaultKind, FaultPlan
 from sandbox.magento.inventory import Inventory
 from sandbox.magento.orders import OrderBook
@@ -38,6 +39,7 @@ class MagentoState:
         self.catalog = Catalog()
         self.inventory = Inventory()
         self.orders = OrderBook(self.catalog, self.inventory)
+        self.customers = CustomerBook(self.catalog)
         self.credentials = Credentials()
         self.credentials.admin_users["admin"] = "admin123"
         self.faults = FaultPlan()
@@ -168,6 +170,10 @@ class MagentoState:
         with self.lock:
             ids = sorted(self.orders.by_ext.get(ext_order_id, ()))
             return [OrderBook.raw(self.orders.orders[i]) for i in ids]
+
+    def list_customers(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [dict(c) for c in self.customers.customers.values()]
 
     def delete_order(self, entity_id: int) -> None:
         with self.lock:

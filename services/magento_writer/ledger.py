@@ -3,8 +3,8 @@ Magento call, plus the reservations it applied in Magento.
 
 Per-order locks serialise writers across processes: a PostgreSQL session advisory lock held on one
 connection for the whole command; every ledger statement of that command runs on that connection
-in autocommit mode (one round trip each, each durable before the next Magento call). On SQLite
-(single-process dev use) a process-local lock stands in."""
+in autocommit mode (one round trip each, each durable before the next Magento call; see ``sql.py``).
+On SQLite (single-process dev use) a process-local lock stands in."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, TextClause, create_engine, text
 
 from services.common.db import get_engine
+from services.magento_writer.sql import fetch_one
 
 
 @dataclass(frozen=True)
@@ -46,30 +47,36 @@ class ReservationRecord:
     superseded: bool
 
 
-def _order(row: Any) -> OrderRecord:
+def _order(row: dict[str, Any]) -> OrderRecord:
     return OrderRecord(
-        row.store_id,
-        row.amazon_order_id,
-        row.state,
-        row.magento_store_code,
-        row.increment_id,
-        row.entity_id,
-        row.attempts,
-        row.last_error,
+        row["store_id"],
+        row["amazon_order_id"],
+        row["state"],
+        row["magento_store_code"],
+        row["increment_id"],
+        row["entity_id"],
+        row["attempts"],
+        row["last_error"],
     )
 
 
-def _reservation(row: Any) -> ReservationRecord:
-    items = json.loads(row.items) if isinstance(row.items, str) else row.items  # SQLite: JSON as text
+def _reservation(row: dict[str, Any]) -> ReservationRecord:
+    items = json.loads(row["items"]) if isinstance(row["items"], str) else row["items"]  # SQLite: text
     return ReservationRecord(
-        row.store_id,
-        row.amazon_order_id,
-        row.stock_id,
+        row["store_id"],
+        row["amazon_order_id"],
+        row["stock_id"],
         list(items or []),
-        bool(row.placed),
-        bool(row.released),
-        bool(row.superseded),
+        bool(row["placed"]),
+        bool(row["released"]),
+        bool(row["superseded"]),
     )
+
+
+def _required(row: dict[str, Any] | None) -> dict[str, Any]:
+    if row is None:
+        raise RuntimeError("the ledger statement returned no row")
+    return row
 
 
 def lock_id(key: str) -> int:
@@ -82,9 +89,8 @@ class Ledger:
         self.url = database_url
         self.is_postgres = database_url.startswith("postgresql")
         self.engine: Engine = (
-            create_engine(
-                database_url,
-                pool_pre_ping=True,
+            create_engine(  # no pre-ping: a round trip per command; a dead connection fails the
+                database_url,  # statement, is discarded, and the runner retries the idempotent handler
                 pool_size=concurrency + 2,
                 max_overflow=concurrency + 2,
                 isolation_level="AUTOCOMMIT",
@@ -111,6 +117,10 @@ class Ledger:
             if not self.is_postgres:
                 conn.commit()
 
+    def _one(self, stmt: TextClause, params: dict[str, Any]) -> dict[str, Any] | None:
+        with self._conn() as conn:
+            return fetch_one(conn, stmt, params, self.is_postgres)
+
     @contextmanager
     def order_lock(self, key: str) -> Iterator[None]:
         """Held while one command for one order talks to Magento, across writer processes."""
@@ -120,22 +130,48 @@ class Ledger:
             with lock:
                 yield
             return
+        with self._locked(key, LOCK, {}):
+            yield
+
+    @contextmanager
+    def locked_order(self, key: str, store_id: str, amazon_order_id: str) -> Iterator[OrderRecord | None]:
+        """``order_lock`` and the order's row, read once the lock is granted. On PostgreSQL one round
+        trip: two statements in one query string; the read is a statement of its own, so its snapshot
+        is taken after the lock was granted and sees everything written under the lock before."""
+        if not self.is_postgres:
+            with self.order_lock(key):
+                yield self.get(store_id, amazon_order_id)
+            return
+        with self._locked(key, LOCK_AND_GET, {"s": store_id, "a": amazon_order_id}) as row:
+            yield _order(row) if row else None
+
+    @contextmanager
+    def _locked(self, key: str, stmt: TextClause, params: dict[str, Any]) -> Iterator[dict[str, Any] | None]:
+        """Session advisory lock on a connection held for the block; any failure around the lock or the
+        unlock ends the session (the server then drops the lock) instead of pooling a locked session."""
         with self.engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock_id(key)})
+            try:
+                row = fetch_one(conn, stmt, {**params, "k": lock_id(key)}, True)
+            except Exception:
+                conn.invalidate()
+                raise
             self._held.conn = conn
             try:
-                yield
+                yield row
             finally:
                 self._held.conn = None
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_id(key)})
+                try:
+                    fetch_one(conn, UNLOCK, {"k": lock_id(key)}, True)
+                except Exception:
+                    conn.invalidate()
+                    raise
 
     # --- orders ----------------------------------------------------------------------
     # Plain SQL (PostgreSQL and SQLite share it): the hot path runs several statements per command,
     # and building SQLAlchemy expression objects for each cost more CPU than the round trips.
 
     def get(self, store_id: str, amazon_order_id: str) -> OrderRecord | None:
-        with self._conn() as conn:
-            row = conn.execute(GET_ORDER, {"s": store_id, "a": amazon_order_id}).first()
+        row = self._one(GET_ORDER, {"s": store_id, "a": amazon_order_id})
         return _order(row) if row else None
 
     def update(
@@ -158,19 +194,55 @@ class Ledger:
             "created_at": now,
             "updated_at": now,
         }
-        with self._conn() as conn:
-            return _order(conn.execute(_upsert_order(tuple(sorted(fields))), params).one())
+        return _order(_required(self._one(_upsert_order(tuple(sorted(fields))), params)))
 
     def store_code_of(self, store_id: str) -> str | None:
-        with self._conn() as conn:
-            value = conn.execute(STORE_CODE, {"s": store_id}).scalar_one_or_none()
-        return str(value) if value is not None else None
+        row = self._one(STORE_CODE, {"s": store_id})
+        return str(row["magento_store_code"]) if row is not None else None
+
+    def record_created(
+        self,
+        store_id: str,
+        amazon_order_id: str,
+        *,
+        store_code: str,
+        command_id: str,
+        increment_id: str,
+        entity_id: int,
+        stock_id: int,
+    ) -> ReservationRecord:
+        """The Magento order exists: ledger "created" and ``supersede_pending`` in one statement (one
+        round trip on PostgreSQL, both or neither); returns the reservation row."""
+        if not self.is_postgres:
+            self.update(
+                store_id,
+                amazon_order_id,
+                store_code=store_code,
+                command_id=command_id,
+                state="created",
+                increment_id=increment_id,
+                entity_id=entity_id,
+                last_error=None,
+            )
+            return self.supersede_pending(store_id, amazon_order_id, stock_id)
+        now = datetime.now(UTC)
+        params = {
+            **_supersede_params(store_id, amazon_order_id, stock_id, now),
+            "state": "created",
+            "increment_id": increment_id,
+            "entity_id": entity_id,
+            "last_error": None,
+            "magento_store_code": store_code,
+            "attempts": 0,
+            "last_command_id": command_id,
+            "created_at": now,
+        }
+        return _reservation(_required(self._one(CREATED_AND_SUPERSEDE, params)))
 
     # --- reservations ------------------------------------------------------------------
 
     def reservation(self, store_id: str, amazon_order_id: str) -> ReservationRecord | None:
-        with self._conn() as conn:
-            row = conn.execute(GET_RESERVATION, {"s": store_id, "a": amazon_order_id}).first()
+        row = self._one(GET_RESERVATION, {"s": store_id, "a": amazon_order_id})
         return _reservation(row) if row else None
 
     def save_reservation(
@@ -196,24 +268,26 @@ class Ledger:
             "stock_id": stock_id,
             "updated_at": datetime.now(UTC),
         }
-        with self._conn() as conn:
-            conn.execute(_upsert_reservation(tuple(sorted(changes))), params)
+        self._one(_upsert_reservation(tuple(sorted(changes))), params)
 
     def supersede_pending(self, store_id: str, amazon_order_id: str, stock_id: int) -> ReservationRecord:
         """The Magento order now exists: mark a not-yet-seen placement as superseded (so it is never
         applied), or return the existing reservation unchanged. One statement."""
-        params = {
-            "store_id": store_id,
-            "amazon_order_id": amazon_order_id,
-            "stock_id": stock_id,
-            "items": "[]",
-            "placed": False,
-            "released": False,
-            "superseded": True,
-            "updated_at": datetime.now(UTC),
-        }
-        with self._conn() as conn:
-            return _reservation(conn.execute(_upsert_reservation(()), params).one())
+        params = _supersede_params(store_id, amazon_order_id, stock_id, datetime.now(UTC))
+        return _reservation(_required(self._one(_upsert_reservation(()), params)))
+
+
+def _supersede_params(store_id: str, amazon_order_id: str, stock_id: int, now: datetime) -> dict[str, Any]:
+    return {
+        "store_id": store_id,
+        "amazon_order_id": amazon_order_id,
+        "stock_id": stock_id,
+        "items": "[]",
+        "placed": False,
+        "released": False,
+        "superseded": True,
+        "updated_at": now,
+    }
 
 
 ORDER_COLUMNS = (
@@ -243,6 +317,11 @@ RESERVATION_COLUMNS = (
 RESERVATION_FIELDS = frozenset({"items", "placed", "released", "superseded"})
 GET_ORDER = text("SELECT * FROM magento_writer_orders WHERE store_id = :s AND amazon_order_id = :a")
 GET_RESERVATION = text("SELECT * FROM magento_writer_reservations WHERE store_id = :s AND amazon_order_id = :a")
+LOCK = text("SELECT pg_advisory_lock(:k)")
+UNLOCK = text("SELECT pg_advisory_unlock(:k)")
+LOCK_AND_GET = text(
+    "SELECT pg_advisory_lock(:k); SELECT * FROM magento_writer_orders WHERE store_id = :s AND amazon_order_id = :a"
+)
 STORE_CODE = text("SELECT magento_store_code FROM magento_writer_orders WHERE store_id = :s LIMIT 1")
 
 
@@ -279,3 +358,13 @@ def _upsert_reservation(fields: tuple[str, ...]) -> TextClause:
         f"INSERT INTO magento_writer_reservations ({columns}) VALUES ({values}) "
         f"ON CONFLICT (store_id, amazon_order_id) DO UPDATE SET {sets} RETURNING *"
     )
+
+
+# PostgreSQL only (SQLite has no data-modifying CTEs): the order row to "created" and the
+# reservation superseded-if-new, atomically, in one round trip.
+CREATED_AND_SUPERSEDE = text(
+    "WITH created AS ("
+    + _upsert_order(("entity_id", "increment_id", "last_error", "state")).text.replace("RETURNING *", "RETURNING 1")
+    + ") "
+    + _upsert_reservation(()).text
+)

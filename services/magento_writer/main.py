@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 from types import FrameType
 
@@ -70,6 +71,10 @@ def run(settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    # What start-up built (libraries, clients, models) is never garbage: keep full collections, which
+    # stop every worker thread, from walking it again (~75 ms each otherwise).
+    gc.collect()
+    gc.freeze()
     log.info("magento_writer_started", magento=settings.magento_base_url, concurrency=settings.writer_concurrency)
     lag = export_consumer_lag(SERVICE, loop.consumer)
     try:

@@ -55,6 +55,8 @@ class OrderOptions:
     shipping_method: str
     store_id: int | None = None  # numeric Magento store id of target.magento_store_code, when known
     increment_id: str | None = None  # None: Magento's sequence numbers the order
+    customer_id: int | None = None  # the buyer's Magento account ("create customer"); None: a guest order
+    customer_group_id: int | None = None
 
 
 def money(value: Decimal) -> float:
@@ -228,4 +230,8 @@ def build_order_entity(
         entity["increment_id"] = options.increment_id
     if options.store_id is not None:
         entity["store_id"] = options.store_id
+    if options.customer_id is not None:
+        entity.update(
+            customer_is_guest=0, customer_id=options.customer_id, customer_group_id=options.customer_group_id or 1
+        )
     return entity

@@ -1,9 +1,14 @@
 """The consume → execute → publish → commit loop.
 
-One consumer thread (kafka-python is not thread-safe) fetches, decodes and schedules; a bounded
-pool of worker threads runs the handlers and publishes results, waiting for the broker's ack; the
-consumer thread then commits, per partition, only up to the lowest unfinished offset. When as many
-commands are outstanding as the capacity allows, fetching stops (partitions paused)."""
+One consumer thread (kafka-python is not thread-safe) fetches, decodes, schedules and commits; a
+bounded pool of worker threads runs the handlers and hands their results to the producer. A worker
+frees its Magento slot as soon as the results are sent and starts the next ready command itself, so
+neither the broker's ack nor the consumer thread sits between two Magento calls. One ack thread
+waits for the broker's acks in send order; only then is a command done: the next command of the
+same order may start (one order's commands stay strictly sequential, results in order) and its
+offset may be committed. Commits run at most every ``COMMIT_INTERVAL_S`` (and on revocation and
+shutdown), per partition only up to the lowest unfinished offset. When as many commands are
+outstanding as the capacity allows, fetching stops (partitions paused)."""
 
 from __future__ import annotations
 
@@ -32,8 +37,10 @@ from services.magento_writer.scheduling import Scheduler, Work
 log = get_logger(__name__)
 Handler = Callable[[Event], list[Event]]
 HANDLER_ATTEMPTS = 3
-POLL_BUSY_MS = 5  # commands outstanding: come back soon to start the next ones and commit
+POLL_BUSY_MS = 20  # commands outstanding: workers start the next ones themselves; come back to fetch
 POLL_IDLE_MS = 200
+COMMIT_INTERVAL_S = 0.25
+ACK_TIMEOUT_S = 30.0
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -66,10 +73,15 @@ class WriterLoop:
         self.capacity = concurrency * 2
         self.scheduler = Scheduler()
         self.offsets = OffsetTracker()
+        self.lock = threading.Lock()  # guards scheduler and active
+        self.active = 0  # commands executing their handler (Magento slots in use)
+        self.sent: queue.Queue[tuple[Work, list[Any], BaseException | None] | None] = queue.Queue()
         self.completions: queue.Queue[tuple[Work, BaseException | None]] = queue.Queue()
         self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="writer")
+        self.acker = threading.Thread(target=self._ack_loop, name="writer-acks", daemon=True)
         self.stop_event = threading.Event()
         self.fatal: BaseException | None = None
+        self._last_commit = 0.0
 
     def subscribe(self, topics: list[str]) -> None:
         self.consumer.subscribe(topics, listener=_Listener(self))
@@ -77,25 +89,28 @@ class WriterLoop:
     # --- consumer thread ---------------------------------------------------------------
 
     def run(self) -> None:
+        self.acker.start()
         try:
             while not self.stop_event.is_set() and self.fatal is None:
                 self._drain(block=False)
                 self._start_ready()
                 self._backpressure()
-                free = max(self.capacity - len(self.scheduler), 0)
+                outstanding = len(self.scheduler)
                 batches = self.consumer.poll(
-                    timeout_ms=POLL_BUSY_MS if len(self.scheduler) else POLL_IDLE_MS, max_records=max(free, 1)
+                    timeout_ms=POLL_BUSY_MS if outstanding else POLL_IDLE_MS,
+                    max_records=max(self.capacity - outstanding, 1),
                 )
                 for records in batches.values():
                     for record in records:
                         self._accept(record)
                 self._start_ready()
                 self._drain(block=False)
-                self._commit()
+                self._commit(due_only=True)
                 HEALTH.beat("magento_writer", max_silence_s=120)
             self._finish_inflight(timeout_s=30)
         finally:
             self.pool.shutdown(wait=False, cancel_futures=True)
+            self.sent.put(None)
         if self.fatal is not None:
             raise RuntimeError(f"writer stopped: {self.fatal}") from self.fatal
 
@@ -120,36 +135,28 @@ class WriterLoop:
         if not self.handles(event):
             self.offsets.finished(tp, record.offset)
             return
-        self.scheduler.submit(
-            Work(
-                record.topic,
-                record.partition,
-                record.offset,
-                event.key,
-                store,
-                event,
-                time.monotonic(),
-                {"raw_key": record.key, "raw_value": record.value},
-            )
+        work = Work(
+            record.topic,
+            record.partition,
+            record.offset,
+            event.key,
+            store,
+            event,
+            time.monotonic(),
+            {"raw_key": record.key, "raw_value": record.value},
         )
-        metrics.INFLIGHT.set(len(self.scheduler))
-
-    def _start_ready(self) -> None:
-        while self.scheduler.running < self.concurrency:
-            work = self.scheduler.next()
-            if work is None:
-                return
-            self.pool.submit(self._execute, work)
+        with self.lock:
+            self.scheduler.submit(work)
+            metrics.INFLIGHT.set(len(self.scheduler))
 
     def _drain(self, block: bool, timeout_s: float = 0.1) -> None:
+        """Offsets of acknowledged commands become committable; a result not published is fatal."""
         while True:
             try:
                 work, error = self.completions.get(block=block, timeout=timeout_s if block else None)
             except queue.Empty:
                 return
             block = False
-            self.scheduler.done(work)
-            metrics.INFLIGHT.set(len(self.scheduler))
             if error is not None:
                 self.fatal = error
                 log.error("result_not_published", key=work.key, error=str(error))
@@ -163,7 +170,11 @@ class WriterLoop:
         elif self.consumer.paused():
             self.consumer.resume(*self.consumer.paused())
 
-    def _commit(self) -> None:
+    def _commit(self, due_only: bool = False) -> None:
+        """Commit the positions that moved; with ``due_only`` at most every ``COMMIT_INTERVAL_S``
+        (a commit is a broker round trip; redelivery after a crash is idempotent anyway)."""
+        if due_only and time.monotonic() - self._last_commit < COMMIT_INTERVAL_S:
+            return
         positions = self.offsets.to_commit()
         if not positions:
             return
@@ -171,6 +182,7 @@ class WriterLoop:
         positions = {tp: pos for tp, pos in positions.items() if tp in assigned}
         if not positions:
             return
+        self._last_commit = time.monotonic()
         try:
             self.consumer.commit(
                 {TopicPartition(t, p): OffsetAndMetadata(pos, "", -1) for (t, p), pos in positions.items()}
@@ -182,35 +194,82 @@ class WriterLoop:
 
     def on_revoked(self, revoked: set[tuple[str, int]]) -> None:
         """Finish what already runs for the revoked partitions, commit it, drop the rest."""
-        self.scheduler.drop_queued(lambda w: (w.topic, w.partition) in revoked)
-        deadline = time.monotonic() + 30
-        while self.scheduler.running and time.monotonic() < deadline:
-            self._drain(block=True)
+        with self.lock:
+            self.scheduler.drop_queued(lambda w: (w.topic, w.partition) in revoked)
+        self._wait_running(deadline=time.monotonic() + 30)
         self._commit()  # if it fails, the new owner redoes the uncommitted work idempotently
         self.offsets.forget(revoked)
         metrics.INFLIGHT.set(len(self.scheduler))
 
     def _finish_inflight(self, timeout_s: float) -> None:
-        self.scheduler.drop_queued(lambda _w: True)
-        deadline = time.monotonic() + timeout_s
-        while self.scheduler.running and time.monotonic() < deadline:
-            self._drain(block=True)
+        with self.lock:
+            self.scheduler.drop_queued(lambda _w: True)
+        self._wait_running(deadline=time.monotonic() + timeout_s)
         if self.fatal is None:
             self._commit()
+
+    def _wait_running(self, deadline: float) -> None:
+        while self.scheduler.running and time.monotonic() < deadline:
+            self._drain(block=True)
+        self._drain(block=False)
+
+    # --- any thread ----------------------------------------------------------------------
+
+    def _start_ready(self) -> None:
+        """Start ready commands while Magento slots are free (called by every thread that frees one)."""
+        starts: list[Work] = []
+        with self.lock:
+            while self.active < self.concurrency:
+                work = self.scheduler.next()
+                if work is None:
+                    break
+                self.active += 1
+                starts.append(work)
+        for work in starts:
+            try:
+                self.pool.submit(self._execute, work)
+            except RuntimeError:  # the pool is shut down: the loop is stopping, the offset stays open
+                return
 
     # --- worker threads ----------------------------------------------------------------
 
     def _execute(self, work: Work) -> None:
         error: BaseException | None = None
+        futures: list[Any] = []
         try:
             results = self._handle(work)
             futures = [publish(self.producer, MAGENTO_RESULTS, r) for r in results]
-            for future in futures:
-                future.get(timeout=30)
-            metrics.COMMAND_SECONDS.labels(work.event.event_type).observe(time.monotonic() - work.received_at)
         except BaseException as exc:  # noqa: BLE001 - reported to the consumer thread
             error = exc
-        self.completions.put((work, error))
+        with self.lock:
+            self.active -= 1
+        self.sent.put((work, futures, error))
+        self._start_ready()
+
+    # --- ack thread ----------------------------------------------------------------------
+
+    def _ack_loop(self) -> None:
+        """In send order: wait for the broker's acks, then the command is done (its order's next
+        command may start, its offset may be committed)."""
+        while True:
+            item = self.sent.get()
+            if item is None:
+                return
+            work, futures, error = item
+            if error is None:
+                try:
+                    for future in futures:
+                        future.get(timeout=ACK_TIMEOUT_S)
+                    metrics.COMMAND_SECONDS.labels(work.event.event_type).observe(
+                        time.monotonic() - work.received_at
+                    )
+                except BaseException as exc:  # noqa: BLE001 - reported to the consumer thread
+                    error = exc
+            with self.lock:
+                self.scheduler.done(work)
+                metrics.INFLIGHT.set(len(self.scheduler))
+            self.completions.put((work, error))
+            self._start_ready()
 
     def _handle(self, work: Work) -> list[Event]:
         """The handler's results; an unexpected error is retried, then the input is dead-lettered."""

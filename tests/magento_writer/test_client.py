@@ -142,3 +142,32 @@ def test_ids_as_numbers_or_numeric_strings() -> None:
     assert as_int(7) == as_int("7") == as_int(7.0) == 7
     with pytest.raises(ValueError):
         as_int("7a")
+
+
+def test_customer_for_reads_the_account_a_racing_writer_created() -> None:
+    from services.magento_writer.customers import customer_for
+    from tests.magento_writer.factories import amazon_order
+
+    searches: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/store/storeViews"):
+            return httpx.Response(200, json=[{"id": 1, "code": "default", "website_id": 1}])
+        if path.endswith("/customers/search"):
+            searches.append(request.url.params["searchCriteria[filter_groups][0][filters][0][value]"])
+            assert request.url.params["searchCriteria[filter_groups][1][filters][0][field]"] == "website_id"
+            items = [{"id": 9, "email": searches[-1], "group_id": 4, "website_id": 1}] if len(searches) > 1 else []
+            return httpx.Response(200, json={"items": items, "total_count": len(items)})
+        assert request.method == "POST" and path.endswith("/V1/customers")
+        body = json.loads(request.content)["customer"]
+        assert (body["firstname"], body["lastname"], body["website_id"]) == ("Jane Q", "Doe", 1)
+        return httpx.Response(
+            400, json={"message": "A customer with the same email address already exists in an associated website."}
+        )
+
+    c, _ = client(handler)
+    order = amazon_order()
+    ref = customer_for(c, "default", order)
+    assert (ref.id, ref.group_id) == (9, 4)
+    assert searches == [order.buyer_email, order.buyer_email]

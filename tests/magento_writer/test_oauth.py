@@ -6,9 +6,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.magento_writer.magento.oauth1 import (
     OAuth1Credentials,
@@ -90,3 +92,14 @@ def test_hmac_sha256_agrees_with_oauthlib() -> None:
     signature = pytest.importorskip("oauthlib.oauth1.rfc5849.signature")
     mine = hmac_signature(EXPECTED_BASE, "kd94hf93k423kf44", "pfkkdhi9sl3r4s00", "sha256")
     assert mine == signature.sign_hmac_sha256(EXPECTED_BASE, "kd94hf93k423kf44", "pfkkdhi9sl3r4s00")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_percent_encoding_equals_quote_with_unreserved_safe(value: str) -> None:
+    from sandbox.magento.auth import pct as stand_in_pct
+    from services.magento_writer.magento.oauth1 import pct
+
+    expected = quote(value, safe="~-._")
+    assert pct(value) == expected
+    assert stand_in_pct(value) == expected

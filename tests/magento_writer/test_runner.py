@@ -108,3 +108,57 @@ def test_backpressure_ordering_and_commits() -> None:
             gate.set()
         loop.stop_event.set()
         thread.join(10)
+
+
+class GatedFuture:
+    """A send future the test acknowledges by hand."""
+
+    def __init__(self) -> None:
+        self.acked = threading.Event()
+
+    def get(self, timeout: float | None = None) -> None:
+        if not self.acked.wait(timeout):
+            raise TimeoutError("not acknowledged")
+
+
+class GatedProducer:
+    def __init__(self) -> None:
+        self.futures: list[GatedFuture] = []
+
+    def send(self, topic: str, key: str | None = None, value: bytes = b"") -> GatedFuture:
+        self.futures.append(GatedFuture())
+        return self.futures[-1]
+
+
+def test_slot_is_freed_at_send_but_the_order_and_its_offset_wait_for_the_ack() -> None:
+    orders = {name: amazon_order() for name in "ab"}
+    keys = ["a", "b", "a"]
+    events = [order_requested("st", orders[k], seq=i + 1) for i, k in enumerate(keys)]
+    records = [Record(TOPIC, 0, i, e.key.encode(), encode(e)) for i, e in enumerate(events)]
+    consumer, producer = FakeConsumer(records), GatedProducer()
+    started: list[int] = []
+
+    def handler(event: Event) -> list[Event]:
+        started.append(next(i for i, e in enumerate(events) if e.event_id == event.event_id))
+        return [event]
+
+    loop = WriterLoop(consumer, producer, None, handler, lambda e: True, concurrency=1)  # type: ignore[arg-type]
+    loop.subscribe([TOPIC])
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    try:
+        # one Magento slot: the first a is sent, not acknowledged; b still gets the slot
+        wait_until(lambda: started == [0, 1], 5, what="b started while a's result awaits its ack")
+        time.sleep(0.4)  # longer than a commit interval
+        assert started == [0, 1]  # the second a waits for the first a's ack
+        assert set(consumer.commits) <= {0}  # nothing committed past the unacknowledged offset 0
+        producer.futures[0].acked.set()
+        wait_until(lambda: started == [0, 1, 2], 5, what="the second a after the first a's ack")
+        for future in producer.futures:
+            future.acked.set()
+        wait_until(lambda: bool(consumer.commits) and consumer.commits[-1] == 3, 5, what="all committed")
+    finally:
+        for future in producer.futures:
+            future.acked.set()
+        loop.stop_event.set()
+        thread.join(10)

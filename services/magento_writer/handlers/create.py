@@ -16,8 +16,10 @@ from schemas.events.magento import MagentoOrderCreatedData, MagentoOrderDeletedD
 from services.common.logging import get_logger
 from services.magento_writer import metrics, results
 from services.magento_writer.context import WriterContext
+from services.magento_writer.customers import customer_for, wants_account
 from services.magento_writer.handlers.reservations import handover
 from services.magento_writer.increment import IncrementIdTooLong, increment_id_for
+from services.magento_writer.ledger import OrderRecord
 from services.magento_writer.magento.client import OrderRef
 from services.magento_writer.magento.errors import (
     AuthError,
@@ -35,13 +37,11 @@ EXISTING_STATES = ("created", "canceled", "complete")
 
 
 def create_order(ctx: WriterContext, cmd: MagentoOrderRequestedV1) -> Event:
-    with ctx.ledger.order_lock(cmd.key):
-        return _create_locked(ctx, cmd)
+    with ctx.ledger.locked_order(cmd.key, cmd.data.target.store_id, cmd.data.order.amazon_order_id) as row:
+        return _create_locked(ctx, cmd, row)
 
 
-def _create_locked(ctx: WriterContext, cmd: MagentoOrderRequestedV1) -> Event:
-    d = cmd.data
-    row = ctx.ledger.get(d.target.store_id, d.order.amazon_order_id)
+def _create_locked(ctx: WriterContext, cmd: MagentoOrderRequestedV1, row: OrderRecord | None) -> Event:
     if row and row.state == "deleted":
         return _deleted(cmd, row.increment_id or "")
     try:
@@ -99,10 +99,18 @@ def _create_new(ctx: WriterContext, cmd: MagentoOrderRequestedV1, uncertain: boo
             if not skus:
                 raise BusinessError("the Amazon order has no items to order")
             product_ids = ctx.catalog.product_ids(code, skus)
+            customer = customer_for(ctx.client, code, d.order) if wants_account(d.order, d.target.settings) else None
             entity = build_order_entity(
                 d.order,
                 d.target,
-                OrderOptions(ctx.payment_method, ctx.shipping_method, store_num, increment_id),
+                OrderOptions(
+                    ctx.payment_method,
+                    ctx.shipping_method,
+                    store_num,
+                    increment_id,
+                    customer_id=customer.id if customer else None,
+                    customer_group_id=customer.group_id if customer else None,
+                ),
                 product_ids,
             )
             ctx.ledger.update(
@@ -136,19 +144,18 @@ def _create_new(ctx: WriterContext, cmd: MagentoOrderRequestedV1, uncertain: boo
 def _created(ctx: WriterContext, cmd: MagentoOrderRequestedV1, ref: OrderRef, outcome: str) -> Event:
     d = cmd.data
     store_id, amazon_id, code = d.target.store_id, d.order.amazon_order_id, d.target.magento_store_code
-    ctx.ledger.update(
+    reservation = ctx.ledger.record_created(
         store_id,
         amazon_id,
         store_code=code,
         command_id=cmd.event_id,
-        state="created",
         increment_id=ref.increment_id,
         entity_id=ref.entity_id,
-        last_error=None,
+        stock_id=d.target.magento_stock_id,
     )
     if outcome == "created":
         metrics.ORDERS_CREATED.labels(store_id).inc()
-    handover(ctx, cmd.key, store_id, amazon_id, code, d.target.magento_stock_id)
+    handover(ctx, cmd.key, store_id, amazon_id, code, reservation)
     return results.created(
         cmd,
         MagentoOrderCreatedData(

@@ -15,6 +15,7 @@ from schemas.events.reservations import ReservationPlacedV1, ReservationReleased
 from services.common.logging import get_logger
 from services.magento_writer import metrics, results
 from services.magento_writer.context import WriterContext
+from services.magento_writer.ledger import ReservationRecord
 from services.magento_writer.magento.errors import MagentoError
 from services.magento_writer.retry import RetriesExhausted, with_retries
 
@@ -123,11 +124,11 @@ def apply_released(ctx: WriterContext, event: ReservationReleasedV1) -> MagentoR
 
 
 def handover(
-    ctx: WriterContext, order_key: str, store_id: str, amazon_order_id: str, store_code: str, stock_id: int
+    ctx: WriterContext, order_key: str, store_id: str, amazon_order_id: str, store_code: str, row: ReservationRecord
 ) -> None:
-    """Right after the Magento order exists: release a held pending reservation (the order now
-    holds the stock), or mark a not-yet-seen placement as superseded. Caller holds the order lock."""
-    row = ctx.ledger.supersede_pending(store_id, amazon_order_id, stock_id)
+    """Right after the Magento order exists and ``row`` came back from ``Ledger.record_created``
+    (a not-yet-seen placement is then marked superseded): release a held pending reservation, the
+    order now holds the stock. Caller holds the order lock."""
     if not row.placed or row.released or not ctx.reservations_module:
         return
     try:

@@ -1,10 +1,13 @@
 """Magento 2.4 REST calls the writer needs, on store-scoped URLs ``/rest/<store_code>/V1/...``.
 
-Thread-safe (one ``httpx.Client`` shared by the worker threads). Every call is counted and timed
-per route; transport failures become ``RetryableError``, non-200 answers typed errors."""
+Thread-safe: one ``httpx.Client`` shared by the worker threads over ``KeepAliveTransport`` (a
+keep-alive connection per calling thread; see ``transport.py`` for why not httpx's pool). Every call
+is counted and timed per route; transport failures become ``RetryableError``, non-200 answers typed
+errors."""
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +24,10 @@ from services.magento_writer.magento.errors import (
     RetryableError,
     classify,
 )
+from services.magento_writer.magento.transport import KeepAliveTransport
 
 ORDER_FIELDS = "items[entity_id,increment_id,ext_order_id,state,status,store_id],total_count"
+CUSTOMER_FIELDS = "items[id,email,group_id,website_id],total_count"
 
 
 def as_int(value: Any) -> int:
@@ -70,13 +75,33 @@ class OrderRef:
         )
 
 
-def search_params(field: str, value: str, page_size: int = 5, extra: dict[str, str] | None = None) -> dict[str, str]:
+@dataclass(frozen=True)
+class CustomerRef:
+    id: int
+    email: str
+    group_id: int
+    website_id: int | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CustomerRef:
+        website = data.get("website_id")
+        return cls(
+            id=as_int(data["id"]),
+            email=str(data.get("email") or ""),
+            group_id=as_int(data.get("group_id") or 1),
+            website_id=as_int(website) if website not in (None, "") else None,
+        )
+
+
+def search_params(
+    field: str, value: str, page_size: int = 5, extra: dict[str, str] | None = None, fields: str = ORDER_FIELDS
+) -> dict[str, str]:
     params = {
         "searchCriteria[filter_groups][0][filters][0][field]": field,
         "searchCriteria[filter_groups][0][filters][0][value]": value,
         "searchCriteria[filter_groups][0][filters][0][condition_type]": "eq",
         "searchCriteria[pageSize]": str(page_size),
-        "fields": ORDER_FIELDS,
+        "fields": fields,
     }
     for index, (f, v) in enumerate((extra or {}).items(), start=1):
         params[f"searchCriteria[filter_groups][{index}][filters][0][field]"] = f
@@ -95,15 +120,16 @@ class MagentoClient:
         transport: httpx.BaseTransport | None = None,
         max_connections: int = 64,
     ) -> None:
+        """``max_connections``: how many calls may be under way at once (one connection each)."""
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(
             auth=auth,
             timeout=timeout_s,
-            transport=transport,
+            transport=transport or KeepAliveTransport(timeout_s, httpx.create_ssl_context()),
             headers={"Accept": "application/json", "Content-Type": "application/json"},
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         )
-        self._store_ids: dict[str, int | None] = {}
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._store_views: dict[str, dict[str, Any] | None] = {}
 
     def close(self) -> None:
         self._http.close()
@@ -125,7 +151,8 @@ class MagentoClient:
         outcome = "ok"
         try:
             try:
-                response = self._http.request(method, self.url(store_code, path), json=body, params=params)
+                with self._slots:
+                    response = self._http.request(method, self.url(store_code, path), json=body, params=params)
             except httpx.TimeoutException as exc:
                 raise RetryableError(f"Magento did not answer in time ({type(exc).__name__})", route=route) from exc
             except httpx.TransportError as exc:
@@ -150,7 +177,16 @@ class MagentoClient:
     def store_id(self, store_code: str) -> int | None:
         """Numeric store id of a store code (cached); None when the integration may not read stores.
         An unknown store code is a ``BusinessError`` (Magento answers 404 for any route under it)."""
-        if store_code not in self._store_ids:
+        view = self._store_view(store_code)
+        return as_int(view["id"]) if view is not None else None
+
+    def website_id(self, store_code: str) -> int | None:
+        """Website of a store code (cached with the store id); None when stores may not be read."""
+        view = self._store_view(store_code)
+        return as_int(view["website_id"]) if view is not None and "website_id" in view else None
+
+    def _store_view(self, store_code: str) -> dict[str, Any] | None:
+        if store_code not in self._store_views:
             unknown = BusinessError(f"Magento store view {store_code} does not exist")
             try:
                 views = self.call("GET", "store_views", store_code, "store/storeViews")
@@ -162,10 +198,24 @@ class MagentoClient:
                 found = next((v for v in views if isinstance(v, dict) and v.get("code") == store_code), None)
                 if found is None or "id" not in found:
                     raise unknown
-                self._store_ids[store_code] = as_int(found["id"])
+                self._store_views[store_code] = found
             else:
-                self._store_ids[store_code] = None
-        return self._store_ids[store_code]
+                self._store_views[store_code] = None
+        return self._store_views[store_code]
+
+    # --- customers -------------------------------------------------------------------
+
+    def find_customer(self, store_code: str, email: str, website_id: int | None) -> CustomerRef | None:
+        extra = {"website_id": str(website_id)} if website_id is not None else None
+        params = search_params("email", email, extra=extra, fields=CUSTOMER_FIELDS)
+        data = self.call("GET", "customers_search", store_code, "customers/search", params=params)
+        items = (data or {}).get("items") or []
+        return CustomerRef.from_json(items[0]) if items else None
+
+    def create_customer(self, store_code: str, customer: dict[str, Any]) -> CustomerRef:
+        """``POST /V1/customers``; an email already taken in the website answers 400 (``BusinessError``)."""
+        data = self.call("POST", "customer_create", store_code, "customers", body={"customer": customer})
+        return CustomerRef.from_json(data)
 
     # --- orders ----------------------------------------------------------------------
 

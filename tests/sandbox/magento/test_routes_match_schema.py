@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.routing import APIRoute
 
-from sandbox.magento import api_routes
+from sandbox.magento import api_routes, customer_routes
 from tests.sandbox.magento.schema_check import SCHEMA, _doc
 
 MODULE_ROUTES = {"/V1/sales-channel/reservations"}
@@ -16,7 +16,7 @@ MODULE_ROUTES = {"/V1/sales-channel/reservations"}
 def test_routes_exist_in_admin_schema() -> None:
     paths = _doc()["paths"]
     checked = 0
-    for route in api_routes.router.routes:
+    for route in [*api_routes.router.routes, *customer_routes.router.routes]:
         assert isinstance(route, APIRoute)
         path = route.path.removeprefix("/rest")
         if path in MODULE_ROUTES:
