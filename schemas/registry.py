@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Annotated, Any, Union
 
@@ -77,8 +78,27 @@ def _adapter() -> TypeAdapter[Any]:
     return TypeAdapter(Annotated[Union[members], Discriminator(_tag_of)])  # type: ignore[arg-type]  # noqa: UP007
 
 
+# Events as we encode them name their type and version side by side near the start; that lets
+# decode validate straight from JSON with the one model (pydantic-core's fast path). Anything
+# else, or anything that model rejects, takes the general path, which also explains the error.
+_TAG_NEAR_START = re.compile(rb'"event_type":\s*"([A-Za-z0-9_.\-]+)",\s*"schema_version":\s*(\d+)')
+_TAG_SEARCH_BYTES = 512
+
+
+@cache
+def _models_by_tag() -> dict[str, type[Event]]:
+    return {model.tag(): model for model in EVENT_MODELS}
+
+
 def decode(raw: bytes | str) -> Event:
     """Decode one event and upcast it to the newest version of its type."""
+    if isinstance(raw, bytes) and (found := _TAG_NEAR_START.search(raw, 0, _TAG_SEARCH_BYTES)):
+        model = _models_by_tag().get(f"{found[1].decode()}@{int(found[2])}")
+        if model is not None:
+            try:
+                return _newest(model.model_validate_json(raw))
+            except ValidationError:
+                pass  # the general path below says what is wrong
     try:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -90,6 +110,10 @@ def decode(raw: bytes | str) -> Event:
     except ValidationError as exc:
         tag = _tag_of(value)
         raise DecodeError(f"invalid event {tag}: {exc.errors(include_url=False)[:3]}") from exc
+    return _newest(event)
+
+
+def _newest(event: Event) -> Event:
     while (newer := event.upcast()) is not event:
         event = newer
     return event

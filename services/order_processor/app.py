@@ -21,6 +21,7 @@ from services.common.metrics import HEALTH
 from services.common.settings import Settings
 from services.common.skipped_records import SkippedRecords
 from services.order_processor import metrics
+from services.order_processor.outputs import OutputProducer
 from services.order_processor.processor import INPUT_TOPICS, Processor, Record
 from services.order_processor.stores import StoreDirectory
 from services.order_processor.watchdog import StallWatch
@@ -82,17 +83,8 @@ def build_app(settings: Settings) -> ProcessorApp:
                       partitions=settings.order_topic_partitions,
                       use_partitioner=True)  # raw: the app's serializers
     stores = StoreDirectory()
-    outputs: dict[str, Any] = {}
-
-    async def send(topic: str, key: bytes, value: bytes) -> object:
-        channel = outputs.get(topic)
-        if channel is None:
-            channel = outputs[topic] = app.topic(topic, key_serializer="raw", value_serializer="raw")
-        # force: send now, not "attached" to the source offset's commit. Outputs must reach the
-        # producer before the table's changelog write (see processor.py), and commits may be rare.
-        return await channel.send(key=key, value=value, force=True)
-
-    processor = Processor(table, stores, send)  # type: ignore[arg-type]
+    outputs = OutputProducer(settings.kafka_bootstrap_servers)
+    processor = Processor(table, stores, outputs.send)  # type: ignore[arg-type]
 
     @app.task
     async def read_stores() -> None:

@@ -77,3 +77,23 @@ def test_unknown_status_is_rejected() -> None:
     payload["data"]["order"]["status"] = "LOST_IN_SPACE"
     with pytest.raises(DecodeError):
         decode(json.dumps(payload))
+
+
+def test_fast_and_general_decoding_agree() -> None:
+    """Bytes as we encode them take the one-model JSON path; the same event given as text takes
+    the general path (parse, then pick the model by its tag). Both give the same event."""
+    for status in AmazonStatus:
+        raw = encode(_event(status))
+        assert decode(raw) == decode(raw.decode()) == _event(status)
+
+
+def test_fast_path_rejects_what_the_general_path_rejects() -> None:
+    import json
+
+    payload = json.loads(encode(_event()))
+    payload["data"]["order"]["status"] = "LOST_IN_SPACE"
+    with pytest.raises(DecodeError, match="invalid event amazon.order.changed@1"):
+        decode(json.dumps(payload).encode())
+    payload = json.loads(encode(_event()))
+    payload["added_later"] = {"x": 1}
+    assert decode(json.dumps(payload).encode()) == _event()
