@@ -21,6 +21,7 @@ from services.common.metrics import HEALTH
 from services.common.settings import Settings
 from services.common.skipped_records import SkippedRecords
 from services.order_processor import metrics
+from services.order_processor.ordering import by_time
 from services.order_processor.outputs import OutputProducer
 from services.order_processor.processor import INPUT_TOPICS, Processor, Record
 from services.order_processor.stores import StoreDirectory
@@ -133,7 +134,7 @@ def build_app(settings: Settings) -> ProcessorApp:
             async for events in batches(BATCH_MAX, within=BATCH_WITHIN_SECONDS):
                 records = [Record(m.topic, m.partition, m.offset, m.key, m.value, int(m.timestamp * 1000))
                            for m in (event.message for event in events)]
-                await processor.handle_batch(await skipped.complete(records))
+                await processor.handle_batch(by_time(await skipped.complete(records)))
                 HEALTH.beat("order-processor", max_silence_s=3600)
         except asyncio.CancelledError:
             raise

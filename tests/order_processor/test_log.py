@@ -52,3 +52,23 @@ def test_state_round_trips_through_bytes_and_dict() -> None:
     assert run.state is not None
     assert OrderState.from_bytes(run.state.to_bytes()) == run.state
     assert OrderState.from_dict(run.state.to_dict()) == run.state
+
+
+def test_entries_are_v2_and_failed_actions_are_errors() -> None:
+    """The processor states each entry's level (v2); it agrees with what the v1 upcast infers
+    from the wording, so live and replayed-from-v1 logs read the same."""
+    from schemas.events.lifecycle import LogLevel, OrderLogAppendedV2, level_of
+
+    failing, canceled = Fold(store_config()), Fold(store_config())
+    a, b = Script(), Script(order_id="111-0000000-0000009")
+    failing(a.amazon(S.PENDING), a.reservation_failed("the quantity is not available"), a.reserved(),
+            a.amazon(S.UNSHIPPED), a.failed("SKU X is disabled"))
+    canceled(b.amazon(S.PENDING), b.amazon(S.UNSHIPPED), b.created("9"), b.amazon(S.CANCELED),
+             b.canceled(ok=False, number="9", reason="the order is invoiced"))
+    entries = [e for e in failing.outputs + canceled.outputs if isinstance(e, OrderLogAppendedV1)]
+    assert entries and all(isinstance(e, OrderLogAppendedV2) and e.schema_version == 2 for e in entries)
+    levels = {e.data.entry.message: e.data.entry.level for e in entries}  # type: ignore[attr-defined]
+    assert levels == {message: level_of(message) for message in levels}
+    errors = [m for m, level in levels.items() if level is LogLevel.ERROR]
+    assert [m.split(":")[0] for m in errors] == ["Unable to reserve inventory", "Cannot create sales order",
+                                                "Magento order 9 could not be canceled"]

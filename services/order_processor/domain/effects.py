@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from schemas.envelope import Event
 from schemas.events.lifecycle import (
+    LeveledLogEntry,
+    LogLevel,
     MagentoCancelRequestedData,
     MagentoCancelRequestedV1,
     MagentoOrderRequestedData,
@@ -16,11 +18,11 @@ from schemas.events.lifecycle import (
     MagentoShipmentRequestedData,
     MagentoShipmentRequestedV1,
     MagentoTarget,
-    OrderLogAppendedData,
-    OrderLogAppendedV1,
+    OrderLogAppendedDataV2,
+    OrderLogAppendedV2,
     OrderStateChangedV1,
 )
-from schemas.types import LogEntry, MagentoState, StoreConfig
+from schemas.types import MagentoState, StoreConfig
 from services.order_processor.domain.state import OrderState
 from services.order_processor.domain.view import build_view, view_inputs
 
@@ -47,13 +49,14 @@ class Effects:
                                  data=data, identity=identity, causation_id=self.source.event_id)
         return event
 
-    def log(self, message: str) -> None:
+    def log(self, message: str, level: LogLevel = LogLevel.INFO) -> None:
+        """Append to the order log; ``LogLevel.ERROR`` for an action that failed."""
         s = self.state
         s.log_seq += 1
         s.last_action = message
-        entry = LogEntry(seq=s.log_seq, at=self.source.occurred_at, message=message)
-        data = OrderLogAppendedData(store_id=s.store_id, amazon_order_id=s.amazon_order_id, entry=entry)
-        self.outputs.append(self._build(OrderLogAppendedV1, (s.log_seq,), data))
+        entry = LeveledLogEntry(seq=s.log_seq, at=self.source.occurred_at, message=message, level=level)
+        data = OrderLogAppendedDataV2(store_id=s.store_id, amazon_order_id=s.amazon_order_id, entry=entry)
+        self.outputs.append(self._build(OrderLogAppendedV2, (s.log_seq,), data))
 
     def request_magento_order(self, reason: str) -> bool:
         s = self.state

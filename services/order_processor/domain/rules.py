@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from schemas.envelope import Event
+from schemas.events.lifecycle import LogLevel
 from schemas.events.magento import (
     MagentoOrderCanceledV1,
     MagentoOrderCreatedV1,
@@ -195,7 +196,7 @@ def _failed(fx: Effects, event: MagentoOrderFailedV1) -> None:
     message = msg.magento_failed(event.data.reason)
     if message != s.last_failure:
         s.last_failure = message
-        fx.log(message)
+        fx.log(message, LogLevel.ERROR)
 
 
 def _deleted(fx: Effects, event: MagentoOrderDeletedV1) -> None:
@@ -217,7 +218,7 @@ def _canceled(fx: Effects, event: MagentoOrderCanceledV1) -> None:
         return
     message = msg.magento_cancel_failed(number, event.data.reason)
     if message != s.last_action:
-        fx.log(message)
+        fx.log(message, LogLevel.ERROR)
 
 
 def _shipped(fx: Effects, event: MagentoOrderShippedV1) -> None:
@@ -245,7 +246,7 @@ def _released(fx: Effects, event: ReservationReleasedV1) -> None:
 def _reservation_failed(fx: Effects, event: ReservationFailedV1) -> None:
     message = msg.reservation_failed(event.data.reason)
     if message != fx.state.last_action:
-        fx.log(message)
+        fx.log(message, LogLevel.ERROR)
 
 
 def _user_retry(fx: Effects, event: MagentoRetryRequestedV1) -> None:
