@@ -20,6 +20,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from kafka import KafkaConsumer, TopicPartition
 
+from services.common.kafka import end_offsets
 from services.common.metrics import counter
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class SkippedRecords(Generic[R]):
         self.group_id = group_id
         self.convert = convert
         self.expected: dict[tuple[str, int], int] = {}
+        self.ends_at_assignment: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
         self._offsets: KafkaConsumer | None = None
         self._reader: KafkaConsumer | None = None
@@ -56,6 +58,28 @@ class SkippedRecords(Generic[R]):
     def forget(self) -> None:
         """After a rebalance the next record of a partition is checked against the committed offset."""
         self.expected.clear()
+        self.ends_at_assignment.clear()
+
+    async def prime(self, tps: Sequence[tuple[str, int]]) -> None:
+        """Expect each partition's committed offset next (0 where the group has none yet), and
+        note each partition's end offset now (exact, tansu-notes #7)."""
+        committed, ends = await asyncio.to_thread(self._committed_and_ends, sorted(set(tps)))
+        self.expected.update({tp: offset or 0 for tp, offset in committed.items()})
+        self.ends_at_assignment.update(ends)
+
+    async def read_back(self, tp: tuple[str, int], stop: int) -> list[R]:
+        """Records from the next expected offset up to ``stop`` that the stream has not delivered
+        (for a partition that stays behind with nothing arriving); they count as delivered."""
+        start = self.expected.get(tp)
+        if start is None or start >= stop:
+            return []
+        missed = await asyncio.to_thread(self._read, tp, start, stop)
+        if missed:
+            SKIPPED.labels(self.group_id, tp[0]).inc(len(missed))
+            log.warning("%s[%d]: offsets %d..%d not delivered by the stream; %d records read back",
+                        tp[0], tp[1], start, stop - 1, len(missed))
+            self.expected[tp] = max(start, missed[-1].offset + 1)
+        return missed
 
     async def complete(self, records: Sequence[R]) -> list[R]:
         """``records`` with any skipped ones inserted before the record that revealed the skip."""
@@ -77,6 +101,12 @@ class SkippedRecords(Generic[R]):
             out.append(record)
             self.expected[tp] = max(expected or 0, record.offset + 1)
         return out
+
+    def _committed_and_ends(self, tps: list[tuple[str, int]]
+                            ) -> tuple[dict[tuple[str, int], int | None], dict[tuple[str, int], int]]:
+        committed = self._committed(tps)
+        ends = end_offsets(self.bootstrap_servers, [TopicPartition(*tp) for tp in tps])
+        return committed, {(tp.topic, tp.partition): end for tp, end in ends.items()}
 
     def _committed(self, tps: list[tuple[str, int]]) -> dict[tuple[str, int], int | None]:
         with self._lock:

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 import faust
 from faust.streams import Stream
+from faust.types import TP
 
 from schemas.topics import PREFIX
 from services.common.faust_app import App
@@ -21,7 +22,7 @@ from services.common.metrics import HEALTH
 from services.common.settings import Settings
 from services.common.skipped_records import SkippedRecords
 from services.order_processor import metrics
-from services.order_processor.ordering import by_time
+from services.order_processor.aligner import TimeAligner
 from services.order_processor.outputs import OutputProducer
 from services.order_processor.processor import INPUT_TOPICS, Processor, Record
 from services.order_processor.stores import StoreDirectory
@@ -36,6 +37,13 @@ CRASH_EXIT_CODE = 70
 BATCH_MAX = int(os.environ.get("ORDER_PROCESSOR_BATCH_MAX", "500"))
 BATCH_WITHIN_SECONDS = float(os.environ.get("ORDER_PROCESSOR_BATCH_WITHIN_SECONDS", "0.05"))
 STREAM_BUFFER = 2 * BATCH_MAX
+# Timestamp alignment of the co-partitioned inputs (aligner.py): how long a record may wait for
+# a partition of unknown position / one known to have records not received yet, and how many
+# records may be held in all.
+ALIGN_IDLE_SECONDS = float(os.environ.get("ORDER_PROCESSOR_ALIGN_IDLE_SECONDS", "0.2"))
+ALIGN_BEHIND_SECONDS = float(os.environ.get("ORDER_PROCESSOR_ALIGN_BEHIND_SECONDS", "10"))
+ALIGN_READ_BACK_SECONDS = 2.0  # a partition holding others back this long is read back directly
+ALIGN_MAX_HELD = int(os.environ.get("ORDER_PROCESSOR_ALIGN_MAX_HELD", "20000"))
 STALL_SECONDS = float(os.environ.get("ORDER_PROCESSOR_STALL_SECONDS", "60"))
 WATCHDOG_INTERVAL_SECONDS = 5.0
 PROGRESS_LOG_SECONDS = float(os.environ.get("ORDER_PROCESSOR_PROGRESS_SECONDS", "30"))
@@ -119,23 +127,88 @@ def build_app(settings: Settings) -> ProcessorApp:
                                                   f"for {STALL_SECONDS:.0f}s with records behind it"))
 
     skipped = SkippedRecords(settings.kafka_bootstrap_servers, APP_ID, Record.from_kafka)
+    aligner: TimeAligner[Record] = TimeAligner(INPUT_TOPICS, max_idle_s=ALIGN_IDLE_SECONDS,
+                                               max_behind_s=ALIGN_BEHIND_SECONDS, max_held=ALIGN_MAX_HELD)
+    unacked: dict[tuple[str, int, int], Any] = {}  # (topic, partition, offset) -> Faust event
+    folding = asyncio.Lock()
+    streams: list[Any] = []
+
+    def end_of(tp: tuple[str, int]) -> int | None:
+        """The partition's end as last known: the consumer's high watermark, or its end offset
+        when it was assigned (before any fetch answered; also exact on Tansu)."""
+        highwater = app.consumer.highwater(TP(*tp))
+        at_assignment = skipped.ends_at_assignment.get(tp)
+        known = [end for end in (highwater, at_assignment) if end is not None]
+        return max(known) if known else None
+
+    def behind(tp: tuple[str, int]) -> bool | None:
+        """Has this input partition records we have not received? None: not known yet."""
+        end = end_of(tp)
+        expected = skipped.expected.get(tp)
+        if end is None or expected is None:
+            return None
+        return expected < end
+
+    async def read_back_stalled(now: float) -> None:
+        """A partition that holds others back while nothing arrives from it (the stream skipped
+        its records, see services/common/skipped_records.py) is read back directly."""
+        for tp in aligner.waiting_on(behind, now, ALIGN_READ_BACK_SECONDS):
+            end = end_of(tp)
+            if end is not None:
+                for r in await skipped.read_back(tp, end):
+                    aligner.add(r, now)
+
+    async def fold_ready() -> None:
+        """Fold what the aligner releases, then ack it: Faust commits an offset only once every
+        record before it is acked, so a record held back is never committed unfolded."""
+        async with folding:
+            now = asyncio.get_running_loop().time()
+            await read_back_stalled(now)
+            records = aligner.release(behind, now)
+            if not records:
+                return
+            await processor.handle_batch(records)
+            for r in records:
+                event = unacked.pop((r.topic, r.partition, r.offset), None)
+                if event is not None and streams:
+                    await streams[0].ack(event)
+            HEALTH.beat("order-processor", max_silence_s=3600)
+
+    @app.timer(BATCH_WITHIN_SECONDS)
+    async def fold_timer() -> None:
+        try:
+            await fold_ready()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            crash("order agent", exc)
 
     @app.on_partitions_revoked.connect
     async def revoked(*args: Any, **kwargs: Any) -> None:
         watch.forget_all()
         skipped.forget()
 
+    @app.on_partitions_assigned.connect
+    async def on_assigned(*args: Any, **kwargs: Any) -> None:
+        assigned: set[TP] = args[1]  # (app, assigned); mode signals pass the sender first
+        await skipped.prime([(tp.topic, tp.partition) for tp in assigned if tp.topic in INPUT_TOPICS])
+
     @app.agent(source)
     async def process(stream: faust.StreamT) -> None:
         try:
             await stores.ready.wait()
             log.info("stores topic read (%d stores): consuming orders", len(stores.histories))
-            batches = cast(Stream, stream).take_events  # StreamT does not declare it; Stream does
-            async for events in batches(BATCH_MAX, within=BATCH_WITHIN_SECONDS):
-                records = [Record(m.topic, m.partition, m.offset, m.key, m.value, int(m.timestamp * 1000))
-                           for m in (event.message for event in events)]
-                await processor.handle_batch(by_time(await skipped.complete(records)))
-                HEALTH.beat("order-processor", max_silence_s=3600)
+            manual = cast(Stream, stream).noack()  # acked in fold_ready, once folded
+            streams[:] = [manual]
+            async for event in manual.events():
+                m = event.message
+                record = Record(m.topic, m.partition, m.offset, m.key, m.value, int(m.timestamp * 1000))
+                unacked[(m.topic, m.partition, m.offset)] = event
+                now = asyncio.get_running_loop().time()
+                for r in await skipped.complete([record]):
+                    aligner.add(r, now)
+                if len(aligner) >= BATCH_MAX:
+                    await fold_ready()
         except asyncio.CancelledError:
             raise
         except BaseException as exc:

@@ -165,7 +165,7 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(topics: Settings, proce
     store_id, config, producer = new_store(topics, import_orders=False)
     histories: dict[str, list[Event]] = {}
     batches: list[list[Event]] = [[], [], []]
-    for n in range(400):
+    for n in range(3000):  # enough work that the kill lands mid-stream at thousands of events/s
         script = Script(store_id, f"113-{n:07d}-0000001", purchased=datetime.now(UTC) - timedelta(hours=2))
         events = [script.amazon(S.PENDING, changes=("new",)), script.amazon(S.UNSHIPPED), script.amazon(S.SHIPPED)]
         histories[script.key] = events
