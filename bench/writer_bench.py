@@ -8,7 +8,7 @@ magento-writer`` with WRITER_CONCURRENCY in flight. Then:
    (in-flight limit ÷ latency);
 2. paced: commands at half the measured rate → p50/p99 command-to-result latency.
 
-    .venv/bin/python bench/writer_bench.py [--orders 1500] [--concurrency 32] [--latency-ms 100]
+    .venv/bin/python bench/writer_bench.py [--orders 1500] [--concurrency 32] [--latency-ms 100] [--stand-in-http h11]
 """
 
 from __future__ import annotations
@@ -80,14 +80,23 @@ class Results:
         return False
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def start_stand_in(port: int, latency_ms: float) -> tuple[subprocess.Popen[bytes], str, str]:
+def start_stand_in(port: int, latency_ms: float, http: str | None = None) -> tuple[subprocess.Popen[bytes], str, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.magento.server", "127.0.0.1", str(port)],
+        [sys.executable, "-m", "sandbox.magento.server", "127.0.0.1", str(port), *([http] if http else [])],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -185,6 +194,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--paced-seconds", type=float, default=10.0)
+    parser.add_argument("--stand-in-http", choices=("httptools", "h11"), default=None,
+                        help="the stand-in's HTTP parser (default: httptools when installed)")
     args = parser.parse_args()
 
     tansu = None
@@ -201,7 +212,7 @@ def main() -> None:
     magento, writer = None, None
     try:
         upgrade(db_url)
-        magento, url, secret = start_stand_in(free_port(), args.latency_ms)
+        magento, url, secret = start_stand_in(free_port(), args.latency_ms, args.stand_in_http)
         settings = Settings(
             kafka_bootstrap_servers=bootstrap,
             database_url=db_url,
@@ -233,6 +244,9 @@ def main() -> None:
 
         warm_metrics = writer_metrics(metrics_port)
         burst = commands(args.orders, "bench-burst")
+        assert writer.proc is not None
+        pids = {"writer": writer.proc.pid, "stand-in": magento.pid, **({"broker": tansu.pid} if tansu else {})}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         started = time.monotonic()
         for c in burst:
             publish(producer, ORDER_LIFECYCLE, c)  # type: ignore[arg-type]
@@ -241,6 +255,7 @@ def main() -> None:
         finished = max(results.seen.get(c.key, time.monotonic()) for c in burst)  # type: ignore[attr-defined]
         rate = sum(1 for c in burst if c.key in results.seen) / (finished - started)  # type: ignore[attr-defined]
         bound = args.concurrency / (args.latency_ms / 1000.0)
+        burst_cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
 
         burst_metrics = writer_metrics(metrics_port)
         paced_rate = max(rate / 2, 1.0)
@@ -266,6 +281,11 @@ def main() -> None:
             f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms over {len(latencies)} commands"
         )
         print(f"failed results: {results.failed}")
+        print(
+            "burst CPU per order: "
+            + ", ".join(f"{name} {cpu * 1000 / args.orders:.2f} ms" for name, cpu in burst_cpu.items())
+            + f"  (machine load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)"
+        )
         print_writer_metrics("burst:", burst_metrics, warm_metrics)
         print_writer_metrics("paced:", writer_metrics(metrics_port), burst_metrics)
         writer.stop()

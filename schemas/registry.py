@@ -27,7 +27,7 @@ from schemas.events.magento import (
     MagentoOrderShippedV1,
     MagentoReservationSyncedV1,
 )
-from schemas.events.poller import AmazonOrderChangedV1, StorePollCompletedV1
+from schemas.events.poller import AmazonOrderChangedV1, AmazonOrderChangedV2, StorePollCompletedV1
 from schemas.events.requests import MagentoRetryRequestedV1
 from schemas.events.reservations import ReservationFailedV1, ReservationPlacedV1, ReservationReleasedV1
 from schemas.events.stores import StoreConfiguredV1
@@ -35,6 +35,7 @@ from schemas.events.stores import StoreConfiguredV1
 EVENT_MODELS: tuple[type[Event], ...] = (
     StoreConfiguredV1,
     AmazonOrderChangedV1,
+    AmazonOrderChangedV2,
     StorePollCompletedV1,
     OrderStateChangedV1,
     OrderLogAppendedV1,

@@ -83,6 +83,14 @@ class OrderItem(Model):
     buyer_cancel_requested: bool = False
 
 
+class ShipmentTrack(Model):
+    """A package Amazon reports for a merchant-fulfilled order: its carrier and tracking number only
+    (no ship-from address, no item list, no timestamps: what a Magento shipment's track needs)."""
+
+    carrier: str = Field(min_length=1)
+    tracking_number: str = Field(min_length=1)
+
+
 class AmazonOrder(Model):
     """Normalised Amazon order as the poller saw it. PII is limited to what a Magento
     order and the Orders tab need: buyer name and (Amazon's relay) email, ship-to address."""

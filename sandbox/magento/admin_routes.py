@@ -126,6 +126,11 @@ async def reservations(request: Request) -> Response:
     return _ok(state_of(request).reservations())
 
 
+@router.get("/shipments")
+async def shipments(request: Request, order_id: int | None = None) -> Response:
+    return _ok(state_of(request).shipments(order_id))
+
+
 @router.post("/tokens")
 async def issue_token(request: Request) -> Response:
     """{ttl_s?: seconds | null} -> {"token": "..."} (admin token: all ACL resources)."""

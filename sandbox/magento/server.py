@@ -145,17 +145,28 @@ def _freeze_after_full_collections() -> None:
     gc.callbacks.append(callback)
 
 
-def run(host: str = "127.0.0.1", port: int = 8081) -> None:
+def run(host: str = "127.0.0.1", port: int = 8081, http: str | None = None) -> None:
+    """Serve a fresh stand-in with httptools + uvloop when installed (`http="h11"` forces the
+    pure-Python parser, to compare)."""
     import uvicorn
 
+    from sandbox._server import fast_protocols
+
+    protocols = fast_protocols()
+    if http:
+        protocols["http"] = http
     app = create_app()
     gc.collect()
     gc.freeze()  # the app and the libraries: never garbage, never walked again
     _freeze_after_full_collections()
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, **protocols)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
     import sys
 
-    run(sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1", int(sys.argv[2]) if len(sys.argv) > 2 else 8081)
+    run(
+        sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1",
+        int(sys.argv[2]) if len(sys.argv) > 2 else 8081,
+        sys.argv[3] if len(sys.argv) > 3 else None,
+    )

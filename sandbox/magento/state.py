@@ -162,6 +162,16 @@ class MagentoState:
         with self.lock:
             return OrderBook.raw(self.orders.get(entity_id))
 
+    def shipments(self, order_id: int | None = None) -> list[dict[str, Any]]:
+        """Shipments made by ``POST /V1/order/{orderId}/ship`` (of one order), with their ``tracks``
+        as sent (``track_number``, ``title``, ``carrier_code``)."""
+        with self.lock:
+            return [
+                {**s, "items": dict(s["items"]), "tracks": [dict(t) for t in s["tracks"]]}
+                for s in self.orders.shipments.values()
+                if order_id is None or s["order_id"] == order_id
+            ]
+
     def count_orders(self, ext_order_id: str) -> int:
         with self.lock:
             return len(self.orders.by_ext.get(ext_order_id, ()))

@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from schemas.envelope import Event, Model
-from schemas.types import AmazonOrder
+from schemas.types import AmazonOrder, ShipmentTrack
 
 
 class AmazonOrderChangedData(Model):
@@ -28,6 +28,29 @@ class AmazonOrderChangedV1(Event):
     event_type: Literal["amazon.order.changed"] = "amazon.order.changed"
     schema_version: Literal[1] = 1
     data: AmazonOrderChangedData
+
+
+class AmazonOrderChangedDataV2(AmazonOrderChangedData):
+    # The carrier and tracking number of each package Amazon reports (merchant-fulfilled orders,
+    # Orders API ``includedData=PACKAGES``), in Amazon's order; empty when there are none.
+    tracks: tuple[ShipmentTrack, ...] = ()
+
+
+class AmazonOrderChangedV2(AmazonOrderChangedV1):
+    """v2: the order's shipment tracks (carrier + tracking number), for the Magento shipment.
+
+    A subclass of v1 on purpose: every consumer written against v1 (``isinstance``, ``data.order``)
+    reads v2 unchanged. v1 facts are not upcast: they carry no tracks, and an upcast would change
+    the type a replay of old facts decodes to for no gain; read tracks with ``tracks_of``."""
+
+    SCHEMA_VERSION: ClassVar[int] = 2
+    schema_version: Literal[2] = 2  # type: ignore[assignment]
+    data: AmazonOrderChangedDataV2
+
+
+def tracks_of(event: AmazonOrderChangedV1) -> tuple[ShipmentTrack, ...]:
+    """The shipment tracks of an order fact (none for a v1 fact)."""
+    return event.data.tracks if isinstance(event.data, AmazonOrderChangedDataV2) else ()
 
 
 class StorePollCompletedData(Model):

@@ -26,11 +26,20 @@ GROUP_ID = "sales-channel.magento-writer"
 log = get_logger(__name__)
 
 
+def commands_in_flight(settings: Settings) -> int:
+    """Commands executing at once: ``WRITER_CONCURRENCY`` (Magento calls in flight, the client's cap)
+    plus a quarter more. A command spends ~10 % of its time outside Magento calls (ledger round trips,
+    handing over its results); with exactly as many commands as call slots, a slot sat idle meanwhile.
+    The extra commands do that work while every call slot stays busy; Magento never sees more than
+    ``WRITER_CONCURRENCY`` calls at once."""
+    return settings.writer_concurrency + max(1, settings.writer_concurrency // 4)
+
+
 def build_context(settings: Settings, policy: RetryPolicy | None = None) -> WriterContext:
     client = MagentoClient(
         settings.magento_base_url,
         resolve_auth(settings.magento_auth_ref, settings.secrets_file),
-        max_connections=settings.writer_concurrency * 2,
+        max_connections=settings.writer_concurrency,
     )
     if not settings.magento_reservations_module:
         log.warning(
@@ -39,7 +48,7 @@ def build_context(settings: Settings, policy: RetryPolicy | None = None) -> Writ
         )
     return WriterContext(
         client=client,
-        ledger=Ledger(settings.database_url, settings.writer_concurrency),
+        ledger=Ledger(settings.database_url, commands_in_flight(settings)),
         catalog=Catalog(client),
         policy=policy or RetryPolicy(),
         payment_method=settings.magento_payment_method,
@@ -49,7 +58,7 @@ def build_context(settings: Settings, policy: RetryPolicy | None = None) -> Writ
 
 
 def build_loop(settings: Settings, ctx: WriterContext, group_id: str = GROUP_ID) -> WriterLoop:
-    concurrency = settings.writer_concurrency
+    concurrency = commands_in_flight(settings)
     # A short fetch wait: the loop also schedules finished orders' next commands between polls.
     consumer = make_consumer(settings, group_id, [], max_poll_records=concurrency * 2, fetch_max_wait_ms=50)
     producer = make_producer(settings)

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from schemas.events.lifecycle import MagentoTarget
-from schemas.types import Address, AmazonOrder, FulfillmentChannel, OrderItem
+from schemas.types import Address, AmazonOrder, FulfillmentChannel, OrderItem, ShipmentTrack
 
 PLACEHOLDER_FIRSTNAME = "Amazon"
 PLACEHOLDER_LASTNAME = "Customer"
@@ -45,6 +45,11 @@ MARKETPLACE_COUNTRY = {
     "A19VAU5U5O7RUS": "SG",
 }
 CENT = Decimal("0.01")
+
+# Amazon carrier name (letters and digits only, upper case) → Magento's carrier code for tracking links;
+# any other carrier is Magento's "custom" carrier, titled with Amazon's name.
+MAGENTO_CARRIERS = {"UPS": "ups", "USPS": "usps", "FEDEX": "fedex", "DHL": "dhl", "DHLEXPRESS": "dhl"}
+CUSTOM_CARRIER = "custom"
 
 
 @dataclass(frozen=True)
@@ -235,3 +240,16 @@ def build_order_entity(
             customer_is_guest=0, customer_id=options.customer_id, customer_group_id=options.customer_group_id or 1
         )
     return entity
+
+
+def shipment_tracks(tracks: tuple[ShipmentTrack, ...]) -> list[dict[str, str]]:
+    """``tracks`` of ``POST /V1/order/{orderId}/ship`` (``sales-data-shipment-track-creation-interface``:
+    ``track_number``, ``title``, ``carrier_code`` all required), one per Amazon package."""
+    return [
+        {
+            "track_number": t.tracking_number,
+            "title": t.carrier,
+            "carrier_code": MAGENTO_CARRIERS.get("".join(c for c in t.carrier.upper() if c.isalnum()), CUSTOM_CARRIER),
+        }
+        for t in tracks
+    ]

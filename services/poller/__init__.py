@@ -1,2 +1,2 @@
 """The poller: reads SP-API Orders v2026-01-01 for every enabled store and publishes one
-``AmazonOrderChangedV1`` fact per real change of an order."""
+``AmazonOrderChangedV2`` fact (order + shipment tracks) per real change of an order."""

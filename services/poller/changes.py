@@ -1,7 +1,7 @@
 """Pure change detection: what of an order matters downstream, and what changed.
 
 A fingerprint is a flat, ordered mapping of the fields that matter (status, per-item shipped
-and unshipped quantities and buyer cancel requests, totals, latest ship date) plus its
+and unshipped quantities and buyer cancel requests, totals, latest ship date, shipment tracks) plus its
 digest. Two observations of an order with the same digest are the same fact; anything else
 Amazon touches (``lastUpdatedTime`` alone, a delivery window, a gift message) is not a change."""
 
@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from schemas.types import AmazonOrder, Money
+from schemas.types import AmazonOrder, Money, ShipmentTrack
 
 NEW = "new"
 
@@ -33,7 +33,7 @@ def _money(value: Money | None) -> str:
     return f"{value.amount.normalize():f} {value.currency}" if value is not None else ""
 
 
-def fingerprint(order: AmazonOrder) -> Fingerprint:
+def fingerprint(order: AmazonOrder, tracks: tuple[ShipmentTrack, ...] = ()) -> Fingerprint:
     fields: dict[str, str] = {
         "status": order.status.value,
         "order_total": _money(order.order_total),
@@ -46,6 +46,8 @@ def fingerprint(order: AmazonOrder) -> Fingerprint:
         fields[f"{prefix}.shipped"] = str(item.quantity_shipped)
         fields[f"{prefix}.unshipped"] = str(max(item.quantity_ordered - item.quantity_shipped, 0))
         fields[f"{prefix}.buyer_cancel_requested"] = str(item.buyer_cancel_requested).lower()
+    if tracks:  # only when there are any: the digest of an order without packages stays what it was
+        fields["tracks"] = "\n".join(f"{t.carrier}\t{t.tracking_number}" for t in tracks)
     return Fingerprint.of(fields)
 
 

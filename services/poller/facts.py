@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.envelope import order_key
-from schemas.events.poller import AmazonOrderChangedData, AmazonOrderChangedV1
-from schemas.types import AmazonOrder
+from schemas.events.poller import AmazonOrderChangedDataV2, AmazonOrderChangedV1, AmazonOrderChangedV2
+from schemas.types import AmazonOrder, ShipmentTrack
 from services.poller.changes import changed_fields, fingerprint
 from services.poller.state import FingerprintUpdate, StoredFingerprint
 
@@ -38,22 +38,26 @@ def latest_per_order(orders: Iterable[AmazonOrder]) -> list[AmazonOrder]:
 
 
 def order_facts(store_id: str, orders: Iterable[AmazonOrder], stored: Mapping[str, StoredFingerprint],
-                observed_at: datetime, initial_import: bool = False) -> PageFacts:
+                observed_at: datetime, initial_import: bool = False,
+                tracks: Mapping[str, tuple[ShipmentTrack, ...]] | None = None) -> PageFacts:
+    """``tracks``: each order's shipment tracks by Amazon order id (of the copy ``latest_per_order`` keeps)."""
+    tracks = tracks or {}
     events: list[AmazonOrderChangedV1] = []
     updates: list[FingerprintUpdate] = []
     unchanged = 0
     for order in latest_per_order(orders):
-        fp = fingerprint(order)
+        order_tracks = tracks.get(order.amazon_order_id, ())
+        fp = fingerprint(order, order_tracks)
         prev = stored.get(order.amazon_order_id)
         if prev is not None and (prev.digest == fp.digest or order.last_updated < prev.last_updated):
             unchanged += 1  # same state again, or an older view than the one already published
             continue
         seq = (prev.seq if prev else 0) + 1
         key = order_key(store_id, order.amazon_order_id)
-        data = AmazonOrderChangedData(
+        data = AmazonOrderChangedDataV2(
             store_id=store_id, order=order, changes=changed_fields(prev.fields if prev else None, fp),
-            initial_import=initial_import, observed_at=observed_at)
-        events.append(AmazonOrderChangedV1.build(key=key, occurred_at=order.last_updated, producer=PRODUCER,
+            initial_import=initial_import, observed_at=observed_at, tracks=order_tracks)
+        events.append(AmazonOrderChangedV2.build(key=key, occurred_at=order.last_updated, producer=PRODUCER,
                                                  data=data, identity=(seq, fp.digest)))
         updates.append(FingerprintUpdate(order.amazon_order_id, fp.digest, fp.fields,
                                          order.last_updated, seq))

@@ -3,7 +3,8 @@
 Anything unknown (a status or program Amazon has not documented) or malformed (missing
 required fields, bad numbers or dates) raises an ``OrderMappingError`` whose ``reason`` is
 used as the dead-letter reason. Only what a Magento order and the Orders tab need is kept:
-the phone number and other address extras are dropped here, at the edge."""
+the phone number and other address extras are dropped here, at the edge; of a package
+(``includedData=PACKAGES``, merchant-fulfilled orders) only its carrier and tracking number."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas.types import Address, AmazonOrder, AmazonStatus, FulfillmentChannel, Money, OrderItem
+from schemas.types import Address, AmazonOrder, AmazonStatus, FulfillmentChannel, Money, OrderItem, ShipmentTrack
 
 STATUS_MAP: dict[str, AmazonStatus] = {
     "PENDING_AVAILABILITY": AmazonStatus.PENDING_AVAILABILITY,
@@ -251,3 +252,35 @@ def _map_order(raw: Mapping[str, Any]) -> AmazonOrder:
         ship_to=map_address(raw.get("recipient")),
         items=tuple(map_item(item, i) for i, item in enumerate(items)),
     )
+
+
+def map_tracks(raw: Any) -> tuple[ShipmentTrack, ...]:
+    """The carrier and tracking number of each package of a v2026 ``Order`` (``packages``, present
+    with ``includedData=PACKAGES`` on merchant-fulfilled orders), in Amazon's order, each pair once.
+    A package not handed to a carrier yet (no carrier or no tracking number) or ``CANCELLED`` has no
+    track; ship-from address, items and times are dropped. Raises ``MalformedOrder`` on wrong types."""
+    if not isinstance(raw, Mapping):
+        raise MalformedOrder("an order must be a JSON object")
+    order_id = raw.get("orderId") if isinstance(raw.get("orderId"), str) else None
+    packages = raw.get("packages")
+    if packages is None:
+        return ()
+    if not isinstance(packages, list):
+        raise MalformedOrder("packages must be a list", order_id)
+    tracks: list[ShipmentTrack] = []
+    try:
+        for i, value in enumerate(packages):
+            where = f"packages[{i}]"
+            package = _obj(value, where)
+            status = _obj(package.get("packageStatus"), f"{where}.packageStatus").get("status")
+            carrier = _str(package.get("carrier"), f"{where}.carrier")
+            number = _str(package.get("trackingNumber"), f"{where}.trackingNumber")
+            if status == "CANCELLED" or not carrier or not number:
+                continue
+            track = ShipmentTrack(carrier=carrier.strip() or carrier, tracking_number=number.strip() or number)
+            if track not in tracks:
+                tracks.append(track)
+    except OrderMappingError as exc:
+        exc.order_id = order_id
+        raise
+    return tuple(tracks)

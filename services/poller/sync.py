@@ -16,11 +16,11 @@ from typing import Any
 from schemas.envelope import order_key
 from schemas.events.poller import StorePollCompletedData, StorePollCompletedV1
 from schemas.topics import AMAZON_ORDERS, POLLER_SYNC
-from schemas.types import AmazonOrder, StoreConfig
+from schemas.types import AmazonOrder, ShipmentTrack, StoreConfig
 from services.common.logging import get_logger
 from services.poller import metrics
 from services.poller.facts import PRODUCER, order_facts
-from services.poller.mapping import OrderMappingError, map_order
+from services.poller.mapping import OrderMappingError, map_order, map_tracks
 from services.poller.publisher import EventPublisher
 from services.poller.spapi.port import AmazonOrdersClient, SearchQuery
 from services.poller.state import Checkpoint, PollerState
@@ -92,9 +92,15 @@ async def process_orders(p: Poller, store: StoreConfig, raw_orders: list[Any],
     m = metrics.for_store(store.store_id)
     m.orders_seen.inc(len(raw_orders))
     mapped: list[AmazonOrder] = []
+    tracks: dict[str, tuple[ShipmentTrack, ...]] = {}  # of the copy of each order order_facts keeps
+    newest: dict[str, datetime] = {}
     for raw in raw_orders:
         try:
-            mapped.append(map_order(raw))
+            order, order_tracks = map_order(raw), map_tracks(raw)
+            oid = order.amazon_order_id
+            if oid not in newest or order.last_updated >= newest[oid]:  # as latest_per_order
+                newest[oid], tracks[oid] = order.last_updated, order_tracks
+            mapped.append(order)
         except OrderMappingError as exc:
             key = order_key(store.store_id, exc.order_id) if exc.order_id else store.store_id
             await p.publisher.dead_letter(reason=f"{exc.reason}: {exc}", error=exc, key=key, raw=raw)
@@ -106,7 +112,7 @@ async def process_orders(p: Poller, store: StoreConfig, raw_orders: list[Any],
         return result
     stored = await asyncio.to_thread(p.state.load_fingerprints, store.store_id,
                                      [o.amazon_order_id for o in mapped])
-    facts = order_facts(store.store_id, mapped, stored, p.clock(), initial_import)
+    facts = order_facts(store.store_id, mapped, stored, p.clock(), initial_import, tracks)
     await p.publisher.publish_all(AMAZON_ORDERS, facts.events)
     await asyncio.to_thread(p.state.save_fingerprints, store.store_id, facts.updates)
     m.events_published.inc(len(facts.events))

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from schemas.types import ShipmentTrack
 from services.magento_writer.increment import increment_id_for
-from services.magento_writer.payload import OrderOptions, build_order_entity
+from services.magento_writer.payload import OrderOptions, build_order_entity, shipment_tracks
 from tests.magento_writer.factories import amazon_order, target
 from tests.magento_writer.schema_check import definition, request_body_schema, violations
 
@@ -68,3 +69,19 @@ def test_fba_order_without_buyer_data_gets_documented_placeholders() -> None:
 def test_magento_sequence_leaves_increment_id_to_magento() -> None:
     entity = _entity(amazon_order(), target("s1", order_number_source="magento"))
     assert "increment_id" not in entity
+
+
+def test_shipment_tracks_follow_the_admin_schema_and_map_known_carriers() -> None:
+    tracks = shipment_tracks((
+        ShipmentTrack(carrier="UPS", tracking_number="1Z999AA1234567890"),
+        ShipmentTrack(carrier="FedEx", tracking_number="7712 3456"),
+        ShipmentTrack(carrier="Royal Mail", tracking_number="RR123456789GB"),
+    ))
+    assert tracks == [
+        {"track_number": "1Z999AA1234567890", "title": "UPS", "carrier_code": "ups"},
+        {"track_number": "7712 3456", "title": "FedEx", "carrier_code": "fedex"},
+        {"track_number": "RR123456789GB", "title": "Royal Mail", "carrier_code": "custom"},
+    ]
+    body_schema = request_body_schema("/V1/order/{orderId}/ship", "post")
+    assert violations({"notify": False, "tracks": tracks}, body_schema) == []
+    assert shipment_tracks(()) == []

@@ -13,8 +13,10 @@ from schemas.events.magento import (
     MagentoReservationSyncedV1,
 )
 from schemas.topics import ORDER_LIFECYCLE, dead_letter_topic
+from schemas.types import ShipmentTrack
 from services.common.settings import Settings
 from services.magento_writer.handlers import handle
+from services.magento_writer.handlers.lifecycle import ship_order, tracks_of
 from services.magento_writer.main import build_context
 from tests.harness import TopicReader
 from tests.magento_writer.conftest import FAST_RETRIES, Bus, InProcessWriter
@@ -76,6 +78,34 @@ def test_ship_completes_the_order_then_cancel_is_refused_with_a_reason(
     assert not refused.data.ok
     assert refused.data.reason == "Magento does not allow canceling an order in state complete (status complete)"
     assert magento.get_order(created.data.magento_order_id)["state"] == "complete"
+
+
+def test_ship_sends_the_amazon_tracking_numbers_with_the_shipment(
+    magento: Any, writer: InProcessWriter, bus: Bus, writer_settings: Settings
+) -> None:
+    store, order, created = _create(bus, magento, "L-SKU-4", qty=2)
+    entity_id = created.data.magento_order_id
+    ship = shipment_requested(store, order, created.data.magento_order_number, entity_id, seq=5)
+    assert tracks_of(ship) == ()  # a v1 command carries none
+    tracks = (
+        ShipmentTrack(carrier="UPS", tracking_number="1Z999AA1234567890"),
+        ShipmentTrack(carrier="Royal Mail", tracking_number="RR123456789GB"),
+    )
+    ctx = build_context(writer_settings, FAST_RETRIES)
+    try:
+        result = ship_order(ctx, ship, tracks)
+        again = ship_order(ctx, ship, tracks)  # redelivered: already shipped, no second shipment
+    finally:
+        ctx.client.close()
+        ctx.ledger.dispose()
+    assert isinstance(result, MagentoOrderShippedV1) and result.data.complete
+    assert again.event_id == result.event_id and again.data.complete
+    [shipment] = magento.shipments(entity_id)
+    assert shipment["tracks"] == [
+        {"track_number": "1Z999AA1234567890", "title": "UPS", "carrier_code": "ups"},
+        {"track_number": "RR123456789GB", "title": "Royal Mail", "carrier_code": "custom"},
+    ]
+    assert magento.get_order(entity_id)["state"] == "complete"
 
 
 def test_pending_reservation_handed_over_to_the_magento_order(magento: Any, writer: InProcessWriter, bus: Bus) -> None:

@@ -8,10 +8,12 @@ from typing import Any
 from schemas.envelope import Event
 from schemas.events.lifecycle import MagentoCancelRequestedV1, MagentoShipmentRequestedV1
 from schemas.events.magento import MagentoOrderCanceledData, MagentoOrderShippedData
+from schemas.types import ShipmentTrack
 from services.common.logging import get_logger
 from services.magento_writer import results
 from services.magento_writer.context import WriterContext
 from services.magento_writer.magento.errors import MagentoError, NotFound
+from services.magento_writer.payload import shipment_tracks
 from services.magento_writer.retry import RetriesExhausted, with_retries
 
 log = get_logger(__name__)
@@ -98,9 +100,20 @@ def _all(items: list[dict[str, Any]], field: str) -> bool:
     return bool(rows) and all(float(i.get(field) or 0) >= float(i.get("qty_ordered") or 0) for i in rows)
 
 
-def ship_order(ctx: WriterContext, cmd: MagentoShipmentRequestedV1) -> Event:
+def tracks_of(cmd: MagentoShipmentRequestedV1) -> tuple[ShipmentTrack, ...]:
+    """The Amazon packages' carrier + tracking number the command carries. v1 commands carry none;
+    a newer command version carrying ``data.tracks`` (tuple of ``ShipmentTrack``) is read as is."""
+    tracks = getattr(cmd.data, "tracks", None)
+    return tuple(t for t in tracks or () if isinstance(t, ShipmentTrack))
+
+
+def ship_order(
+    ctx: WriterContext, cmd: MagentoShipmentRequestedV1, tracks: tuple[ShipmentTrack, ...] | None = None
+) -> Event:
+    """Invoice and ship the whole order; the shipment carries ``tracks`` (default: the command's)."""
     d = cmd.data
     code, number = d.target.magento_store_code, d.magento_order_number
+    magento_tracks = shipment_tracks(tracks_of(cmd) if tracks is None else tracks)
 
     def answer(invoiced: bool, shipped: bool, complete: bool, reason: str | None = None) -> Event:
         return results.shipped(
@@ -132,7 +145,9 @@ def ship_order(ctx: WriterContext, cmd: MagentoShipmentRequestedV1) -> Event:
                 with_retries(ctx.policy, "order_invoice", lambda: ctx.client.invoice(code, entity_id))
                 invoiced = True
             if not shipped:
-                with_retries(ctx.policy, "order_ship", lambda: ctx.client.ship(code, entity_id))
+                with_retries(
+                    ctx.policy, "order_ship", lambda: ctx.client.ship(code, entity_id, tracks=magento_tracks)
+                )
                 shipped = True
             complete = _order(ctx, code, entity_id).get("state") == "complete"
             if complete:

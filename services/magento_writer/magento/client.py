@@ -152,6 +152,7 @@ class MagentoClient:
         try:
             try:
                 with self._slots:
+                    started = time.perf_counter()  # the call's duration, not the wait for a free slot
                     response = self._http.request(method, self.url(store_code, path), json=body, params=params)
             except httpx.TimeoutException as exc:
                 raise RetryableError(f"Magento did not answer in time ({type(exc).__name__})", route=route) from exc
@@ -275,8 +276,17 @@ class MagentoClient:
             body["comment"] = {"comment": comment, "is_visible_on_front": 0}
         return as_int(self.call("POST", "order_invoice", store_code, f"order/{entity_id}/invoice", body=body))
 
-    def ship(self, store_code: str, entity_id: int, comment: str | None = None) -> int:
+    def ship(
+        self,
+        store_code: str,
+        entity_id: int,
+        comment: str | None = None,
+        tracks: list[dict[str, str]] | None = None,
+    ) -> int:
+        """Ship every remaining item; ``tracks``: ``{"track_number", "title", "carrier_code"}`` each."""
         body: dict[str, Any] = {"notify": False}
+        if tracks:
+            body["tracks"] = tracks
         if comment:
             body["appendComment"] = True
             body["comment"] = {"comment": comment, "is_visible_on_front": 0}

@@ -130,3 +130,22 @@ def test_comments_are_stored_without_changing_status(client: TestClient, auth: d
     assert listed["total_count"] == 1
     missing = client.post("/rest/V1/orders/999/comments", json=body, headers=auth)
     assert missing.status_code == 404
+
+
+def test_shipment_tracks_are_recorded_and_listed(client: TestClient, auth: dict[str, str], state: MagentoState) -> None:
+    oid = create_order(client, auth)["entity_id"]
+    other = create_order(client, auth, ext_order_id="113-7654321-7654321")["entity_id"]
+    tracks = [
+        {"track_number": "1Z999AA1234567890", "title": "UPS", "carrier_code": "ups"},
+        {"track_number": "RR123456789GB", "title": "Royal Mail", "carrier_code": "custom"},
+    ]
+    shipped = client.post(f"/rest/V1/order/{oid}/ship", json={"notify": False, "tracks": tracks}, headers=auth)
+    assert shipped.status_code == 200
+    assert client.post(f"/rest/V1/order/{other}/ship", json={}, headers=auth).status_code == 200
+    [shipment] = state.shipments(oid)
+    assert shipment["entity_id"] == shipped.json() and shipment["order_id"] == oid
+    assert shipment["tracks"] == tracks
+    assert [s["tracks"] for s in state.shipments(other)] == [[]]
+    listed = client.get("/_sandbox/shipments", params={"order_id": oid}).json()
+    assert [s["tracks"] for s in listed] == [tracks]
+    assert len(client.get("/_sandbox/shipments").json()) == 2
