@@ -20,6 +20,7 @@ from schemas.types import (
     Money,
     OrderItem,
     OrderSettings,
+    ShipmentTrack,
     TabStatus,
 )
 
@@ -188,4 +189,17 @@ class MagentoShipmentRequestedV1(Event):
     event_type: Literal["magento.shipment.requested"] = "magento.shipment.requested"
     schema_version: Literal[1] = 1
     data: MagentoShipmentRequestedData
+
+
+class MagentoShipmentRequestedDataV2(MagentoShipmentRequestedData):
+    tracks: tuple[ShipmentTrack, ...] = ()  # carrier + tracking number of each Amazon package
+
+
+class MagentoShipmentRequestedV2(MagentoShipmentRequestedV1):
+    """v2: carries the Amazon packages' tracks, so the Magento shipment gets them. A subclass of
+    v1 on purpose: a v1 consumer (``isinstance``, ``data.order``) keeps working."""
+
+    SCHEMA_VERSION: ClassVar[int] = 2
+    schema_version: Literal[2] = 2  # type: ignore[assignment]
+    data: MagentoShipmentRequestedDataV2
 

@@ -162,6 +162,26 @@ def test_shipment_requested_when_created_after_amazon_shipped() -> None:
     assert len(run.shipments) == 1
 
 
+def test_shipment_carries_the_newest_amazon_package_tracks() -> None:
+    from schemas.events.lifecycle import MagentoShipmentRequestedV2
+    from schemas.events.poller import AmazonOrderChangedDataV2, AmazonOrderChangedV2
+    from schemas.types import ShipmentTrack
+
+    run = Fold(store_config(create_invoice_and_shipment=True))
+    script = Script()
+    run(script.amazon(S.UNSHIPPED), script.created())
+    shipped = script.amazon(S.SHIPPED)
+    track = ShipmentTrack(carrier="UPS", tracking_number="1Z999AA10123456784")
+    with_tracks = AmazonOrderChangedV2.build(
+        key=shipped.key, occurred_at=shipped.occurred_at, producer="poller",
+        identity=(shipped.data.order.last_updated.isoformat(), "Shipped"),
+        data=AmazonOrderChangedDataV2(**shipped.data.model_dump(), tracks=(track,)))
+    run(with_tracks)
+    assert len(run.shipments) == 1
+    shipment = run.shipments[0]
+    assert isinstance(shipment, MagentoShipmentRequestedV2) and shipment.data.tracks == (track,)
+
+
 def test_commands_carry_source_time_and_causation() -> None:
     run = Fold(store_config())
     script = Script()

@@ -15,8 +15,8 @@ from schemas.events.lifecycle import (
     MagentoCancelRequestedV1,
     MagentoOrderRequestedData,
     MagentoOrderRequestedV1,
-    MagentoShipmentRequestedData,
-    MagentoShipmentRequestedV1,
+    MagentoShipmentRequestedDataV2,
+    MagentoShipmentRequestedV2,
     MagentoTarget,
     OrderLogAppendedDataV2,
     OrderLogAppendedV2,
@@ -85,11 +85,11 @@ class Effects:
         if self.config is None or s.magento_order_number is None or s.order is None:
             return
         s.shipment_seq += 1
-        data = MagentoShipmentRequestedData(request_seq=s.shipment_seq, target=target_of(self.config),
-                                            amazon_order_id=s.amazon_order_id,
-                                            magento_order_number=s.magento_order_number,
-                                            magento_order_id=s.magento_order_id, order=s.order)
-        self.outputs.append(self._build(MagentoShipmentRequestedV1, (s.shipment_seq,), data))
+        data = MagentoShipmentRequestedDataV2(request_seq=s.shipment_seq, target=target_of(self.config),
+                                              amazon_order_id=s.amazon_order_id,
+                                              magento_order_number=s.magento_order_number,
+                                              magento_order_id=s.magento_order_id, order=s.order, tracks=s.tracks)
+        self.outputs.append(self._build(MagentoShipmentRequestedV2, (s.shipment_seq,), data))
 
     def publish_view(self, before: OrderState | None) -> None:
         """Emit the view when anything it shows changed since ``before`` (version + 1)."""

@@ -14,7 +14,7 @@ from schemas.events.magento import (
     MagentoOrderFailedV1,
     MagentoOrderShippedV1,
 )
-from schemas.events.poller import AmazonOrderChangedV1
+from schemas.events.poller import AmazonOrderChangedV1, tracks_of
 from schemas.events.requests import MagentoRetryRequestedV1
 from schemas.events.reservations import ReservationFailedV1, ReservationPlacedV1, ReservationReleasedV1
 from schemas.registry import decode, encode
@@ -106,6 +106,7 @@ def _order_changed(state: OrderState | None, event: AmazonOrderChangedV1, config
     first = s.order is None
     before = _tab(s)
     s.order = order
+    s.tracks = tracks_of(event)
     if config is not None:
         s.merchant_id = config.merchant_id
     joined = not s.on_tab and (order.status in JOINS_TAB)

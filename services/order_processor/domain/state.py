@@ -7,7 +7,7 @@ import uuid
 from pydantic import BaseModel, ConfigDict
 
 from schemas.envelope import split_order_key
-from schemas.types import AmazonOrder, MagentoState
+from schemas.types import AmazonOrder, MagentoState, ShipmentTrack
 
 # Fixed namespace for our order ids: changing it would change every order's id.
 ORDER_NAMESPACE = uuid.UUID("0b5e3b8e-4f0c-5d6a-9b1e-3c2a7d4e8f10")
@@ -37,6 +37,7 @@ class OrderState(BaseModel):
     excluded: bool = False  # existed at integration and not imported: never tracked
     merchant_id: int = 1
     order: AmazonOrder | None = None  # newest applied poller snapshot
+    tracks: tuple[ShipmentTrack, ...] = ()  # the newest snapshot's package tracks (v2 facts)
     on_tab: bool = False
     reserved: bool = False
     invoiced: bool = False
