@@ -130,6 +130,8 @@ def main() -> None:
     ap.add_argument("--rate", type=int, default=1_000, help="events/s in the latency phase")
     ap.add_argument("--latency-seconds", type=float, default=10.0)
     ap.add_argument("--partitions", type=int, default=8)
+    ap.add_argument("--store", default="memory://",
+                    help="Faust table store, e.g. rocksdb:// (needs rocksdict) to check memory does not grow")
     args = ap.parse_args()
     if args.full:
         args.events, args.orders = 1_000_000, 100_000
@@ -142,6 +144,7 @@ def main() -> None:
         kafka_bootstrap_servers=f"127.0.0.1:{port}",
         order_topic_partitions=args.partitions,
         data_dir=data_dir,
+        faust_store=args.store,
         log_format="console",
         kafka_session_timeout_ms=int(TANSU_TIMINGS["KAFKA_SESSION_TIMEOUT_MS"]),
         kafka_heartbeat_interval_ms=int(TANSU_TIMINGS["KAFKA_HEARTBEAT_INTERVAL_MS"]),
@@ -218,7 +221,8 @@ def main() -> None:
         else:
             print("latency: no lifecycle fact arrived")
         if proc.proc is not None and proc.alive():
-            print(f"processor peak RSS: {peak_rss_mb(proc.proc.pid):.0f} MB")
+            print(f"processor peak RSS: {peak_rss_mb(proc.proc.pid):.0f} MB (table store {args.store}, "
+                  f"{args.orders:,} orders)")
         counter.stop = True
         producer.close()
     finally:
