@@ -51,6 +51,7 @@ class SkippedRecords(Generic[R]):
         self.convert = convert
         self.expected: dict[tuple[str, int], int] = {}
         self.ends_at_assignment: dict[tuple[str, int], int] = {}
+        self.moved_at: dict[tuple[str, int], float] = {}  # monotonic time ``expected`` last changed
         self._lock = threading.Lock()
         self._offsets: KafkaConsumer | None = None
         self._reader: KafkaConsumer | None = None
@@ -59,6 +60,7 @@ class SkippedRecords(Generic[R]):
         """After a rebalance the next record of a partition is checked against the committed offset."""
         self.expected.clear()
         self.ends_at_assignment.clear()
+        self.moved_at.clear()
 
     async def prime(self, tps: Sequence[tuple[str, int]]) -> None:
         """Expect each partition's committed offset next (0 where the group has none yet), and
@@ -66,19 +68,39 @@ class SkippedRecords(Generic[R]):
         committed, ends = await asyncio.to_thread(self._committed_and_ends, sorted(set(tps)))
         self.expected.update({tp: offset or 0 for tp, offset in committed.items()})
         self.ends_at_assignment.update(ends)
+        now = time.monotonic()
+        self.moved_at.update({tp: now for tp in committed})
 
-    async def read_back(self, tp: tuple[str, int], stop: int) -> list[R]:
-        """Records from the next expected offset up to ``stop`` that the stream has not delivered
-        (for a partition that stays behind with nothing arriving); they count as delivered."""
+    def lagging(self, end_of: Callable[[tuple[str, int]], int | None], still_for: float) -> list[tuple[str, int]]:
+        """Partitions with records past the next expected offset whose position has not moved for
+        ``still_for`` seconds: the stream is not delivering them (or is very slow; reading them
+        back then only costs a duplicate, which the folds ignore)."""
+        now = time.monotonic()
+        out = []
+        for tp, expected in self.expected.items():
+            end = end_of(tp)
+            if end is not None and expected < end and now - self.moved_at.get(tp, now) > still_for:
+                out.append(tp)
+        return out
+
+    def _advance(self, tp: tuple[str, int], offset: int) -> None:
+        if offset > self.expected.get(tp, -1):
+            self.expected[tp] = offset
+            self.moved_at[tp] = time.monotonic()
+
+    async def read_back(self, tp: tuple[str, int]) -> list[R]:
+        """Every record from the next expected offset to the partition's real end, for a partition
+        that stays behind with nothing arriving; they count as delivered."""
         start = self.expected.get(tp)
-        if start is None or start >= stop:
+        if start is None:
             return []
-        missed = await asyncio.to_thread(self._read, tp, start, stop)
+        missed = await asyncio.to_thread(self._read_to_end, tp, start)
+        self.moved_at[tp] = time.monotonic()
         if missed:
             SKIPPED.labels(self.group_id, tp[0]).inc(len(missed))
             log.warning("%s[%d]: offsets %d..%d not delivered by the stream; %d records read back",
-                        tp[0], tp[1], start, stop - 1, len(missed))
-            self.expected[tp] = max(start, missed[-1].offset + 1)
+                        tp[0], tp[1], start, missed[-1].offset, len(missed))
+            self._advance(tp, missed[-1].offset + 1)
         return missed
 
     async def complete(self, records: Sequence[R]) -> list[R]:
@@ -99,7 +121,7 @@ class SkippedRecords(Generic[R]):
                                 record.topic, record.partition, expected, record.offset - 1, len(missed))
                     out.extend(missed)
             out.append(record)
-            self.expected[tp] = max(expected or 0, record.offset + 1)
+            self._advance(tp, record.offset + 1)
         return out
 
     def _committed_and_ends(self, tps: list[tuple[str, int]]
@@ -114,6 +136,10 @@ class SkippedRecords(Generic[R]):
                 self._offsets = KafkaConsumer(bootstrap_servers=self.bootstrap_servers, group_id=self.group_id,
                                               enable_auto_commit=False)
             return {tp: self._offsets.committed(TopicPartition(*tp)) for tp in tps}
+
+    def _read_to_end(self, tp: tuple[str, int], start: int) -> list[R]:
+        stop = end_offsets(self.bootstrap_servers, [TopicPartition(*tp)])[TopicPartition(*tp)]
+        return self._read(tp, start, stop) if stop > start else []
 
     def _read(self, tp: tuple[str, int], start: int, stop: int) -> list[R]:
         with self._lock:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import faust
+from faust.types import TP
 
 from schemas import topics
 from services.common.faust_app import App
@@ -111,6 +112,10 @@ class SourceRecord:
         return cls(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp)
 
 
+READ_BACK_CHECK_SECONDS = 1.0
+READ_BACK_AFTER_SECONDS = 5.0  # an input partition behind and not moving this long is read back
+
+
 def build_app(settings: Settings) -> ReserverApp:
     n = settings.order_topic_partitions
     app = App(
@@ -145,9 +150,38 @@ def build_app(settings: Settings) -> ReserverApp:
 
     skipped = SkippedRecords(settings.kafka_bootstrap_servers, app_id(), SourceRecord.from_kafka)
 
+    handling = asyncio.Lock()  # the agent and the read-back timer fold one record at a time
+    inputs = {topics.AMAZON_ORDERS, topics.MAGENTO_RESULTS}
+
     @app.on_partitions_revoked.connect
     async def revoked(*args: Any, **kwargs: Any) -> None:
         skipped.forget()
+
+    @app.on_partitions_assigned.connect
+    async def on_assigned(*args: Any, **kwargs: Any) -> None:
+        assigned: set[TP] = args[1]  # (app, assigned); mode signals pass the sender first
+        await skipped.prime([(tp.topic, tp.partition) for tp in assigned if tp.topic in inputs])
+
+    def end_of(tp: tuple[str, int]) -> int | None:
+        known = [end for end in (app.consumer.highwater(TP(*tp)), skipped.ends_at_assignment.get(tp))
+                 if end is not None]
+        return max(known) if known else None
+
+    async def handle(r: SourceRecord) -> None:
+        await reserver.on_record(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp_ms)
+
+    @app.timer(READ_BACK_CHECK_SECONDS)
+    async def read_back_stalled() -> None:
+        """Input partitions the stream stopped delivering (services/common/skipped_records.py)."""
+        if not stores.ready.is_set():
+            return
+        try:
+            async with handling:
+                for tp in skipped.lagging(end_of, READ_BACK_AFTER_SECONDS):
+                    for r in await skipped.read_back(tp):
+                        await handle(r)
+        except Exception as exc:  # noqa: BLE001
+            die("read-back", exc)
 
     @app.agent(source, name="reserve-orders")
     async def reserve_orders(stream: Any) -> None:
@@ -157,8 +191,9 @@ def build_app(settings: Settings) -> ReserverApp:
             try:
                 here = SourceRecord(m.topic, m.partition, m.offset, m.key, m.value,
                                     int(m.timestamp * 1000) if m.timestamp else None)
-                for r in await skipped.complete([here]):  # records the stream skipped come first
-                    await reserver.on_record(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp_ms)
+                async with handling:
+                    for r in await skipped.complete([here]):  # records the stream skipped come first
+                        await handle(r)
             except Exception as exc:  # noqa: BLE001 - any unexpected error ends the process
                 # Exit here, inside the loop: leaving it would let Faust ack (and commit) the
                 # event that failed, so the restart would skip it (faust-streaming #315).

@@ -87,14 +87,5 @@ class TimeAligner(Generic[T]):
                 return True
         return False
 
-    def waiting_on(self, behind: Callable[[TP], bool | None], now: float, longer_than: float) -> list[TP]:
-        """Empty partitions known to be behind that have held a record back longer than ``longer_than``."""
-        stalled: set[TP] = set()
-        for (_, partition), queue in self.queues.items():
-            if queue and now - queue[0].arrived > longer_than:
-                stalled.update((topic, partition) for topic in self.topics
-                               if not self.queues.get((topic, partition)) and behind((topic, partition)) is True)
-        return sorted(stalled)
-
     def __len__(self) -> int:
         return self.held

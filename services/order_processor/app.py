@@ -42,7 +42,7 @@ STREAM_BUFFER = 2 * BATCH_MAX
 # records may be held in all.
 ALIGN_IDLE_SECONDS = float(os.environ.get("ORDER_PROCESSOR_ALIGN_IDLE_SECONDS", "0.2"))
 ALIGN_BEHIND_SECONDS = float(os.environ.get("ORDER_PROCESSOR_ALIGN_BEHIND_SECONDS", "10"))
-ALIGN_READ_BACK_SECONDS = 2.0  # a partition holding others back this long is read back directly
+ALIGN_READ_BACK_SECONDS = 5.0  # an input partition behind and not moving this long is read back directly
 ALIGN_MAX_HELD = int(os.environ.get("ORDER_PROCESSOR_ALIGN_MAX_HELD", "20000"))
 STALL_SECONDS = float(os.environ.get("ORDER_PROCESSOR_STALL_SECONDS", "60"))
 WATCHDOG_INTERVAL_SECONDS = 5.0
@@ -150,13 +150,10 @@ def build_app(settings: Settings) -> ProcessorApp:
         return expected < end
 
     async def read_back_stalled(now: float) -> None:
-        """A partition that holds others back while nothing arrives from it (the stream skipped
-        its records, see services/common/skipped_records.py) is read back directly."""
-        for tp in aligner.waiting_on(behind, now, ALIGN_READ_BACK_SECONDS):
-            end = end_of(tp)
-            if end is not None:
-                for r in await skipped.read_back(tp, end):
-                    aligner.add(r, now)
+        """Input partitions the stream stopped delivering (services/common/skipped_records.py)."""
+        for tp in skipped.lagging(end_of, ALIGN_READ_BACK_SECONDS):
+            for r in await skipped.read_back(tp):
+                aligner.add(r, now)
 
     async def fold_ready() -> None:
         """Fold what the aligner releases, then ack it: Faust commits an offset only once every

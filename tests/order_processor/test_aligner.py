@@ -86,10 +86,3 @@ def test_any_fetch_order_folds_like_the_timestamp_order(order: list[int], rnd: o
     out += a.release(caught_up, now=0.0)
     assert out == history
 
-
-def test_partitions_holding_others_back_too_long_are_named_for_read_back() -> None:
-    a = aligner()
-    a.add(rec("results", 0, 300, partition=3), now=0.0)
-    behind = {("amazon", 3): True, ("reservations", 3): False}
-    assert a.waiting_on(lambda tp: behind.get(tp), now=1.0, longer_than=2.0) == []
-    assert a.waiting_on(lambda tp: behind.get(tp), now=2.5, longer_than=2.0) == [("amazon", 3)]
