@@ -7,7 +7,9 @@ reaching the agent (issue #4). Offsets of our input topics are contiguous (no co
 transactions), so a jump past the next expected offset of a partition is a skip: the missing
 range is read with a side reader and processed first, keeping each order's facts in order.
 A jump over offsets that hold no record (compacted or control records elsewhere) reads nothing
-and costs one fetch."""
+and costs one fetch. A partition that stays behind with nothing arriving (the dropped records
+were its last) is found by ``lagging`` and its consumer is sought back, so the stream itself
+delivers, acks and commits them."""
 
 from __future__ import annotations
 
@@ -73,8 +75,8 @@ class SkippedRecords(Generic[R]):
 
     def lagging(self, end_of: Callable[[tuple[str, int]], int | None], still_for: float) -> list[tuple[str, int]]:
         """Partitions with records past the next expected offset whose position has not moved for
-        ``still_for`` seconds: the stream is not delivering them (or is very slow; reading them
-        back then only costs a duplicate, which the folds ignore)."""
+        ``still_for`` seconds: the stream is not delivering them (or is very slow; seeking back
+        then only costs duplicates, which the folds ignore)."""
         now = time.monotonic()
         out = []
         for tp, expected in self.expected.items():
@@ -88,20 +90,16 @@ class SkippedRecords(Generic[R]):
             self.expected[tp] = offset
             self.moved_at[tp] = time.monotonic()
 
-    async def read_back(self, tp: tuple[str, int]) -> list[R]:
-        """Every record from the next expected offset to the partition's real end, for a partition
-        that stays behind with nothing arriving; they count as delivered."""
-        start = self.expected.get(tp)
-        if start is None:
-            return []
-        missed = await asyncio.to_thread(self._read_to_end, tp, start)
+    def rewound(self, tp: tuple[str, int]) -> int | None:
+        """The offset to seek the stream's consumer back to for a lagging partition, so the stream
+        delivers (and acks, and commits) the records itself; the wait starts over."""
         self.moved_at[tp] = time.monotonic()
-        if missed:
-            SKIPPED.labels(self.group_id, tp[0]).inc(len(missed))
-            log.warning("%s[%d]: offsets %d..%d not delivered by the stream; %d records read back",
-                        tp[0], tp[1], start, missed[-1].offset, len(missed))
-            self._advance(tp, missed[-1].offset + 1)
-        return missed
+        start = self.expected.get(tp)
+        if start is not None:
+            SKIPPED.labels(self.group_id, tp[0]).inc()
+            log.warning("%s[%d]: nothing delivered from offset %d though records are there; seeking back to it",
+                        tp[0], tp[1], start)
+        return start
 
     async def complete(self, records: Sequence[R]) -> list[R]:
         """``records`` with any skipped ones inserted before the record that revealed the skip."""
@@ -136,10 +134,6 @@ class SkippedRecords(Generic[R]):
                 self._offsets = KafkaConsumer(bootstrap_servers=self.bootstrap_servers, group_id=self.group_id,
                                               enable_auto_commit=False)
             return {tp: self._offsets.committed(TopicPartition(*tp)) for tp in tps}
-
-    def _read_to_end(self, tp: tuple[str, int], start: int) -> list[R]:
-        stop = end_offsets(self.bootstrap_servers, [TopicPartition(*tp)])[TopicPartition(*tp)]
-        return self._read(tp, start, stop) if stop > start else []
 
     def _read(self, tp: tuple[str, int], start: int, stop: int) -> list[R]:
         with self._lock:

@@ -171,15 +171,16 @@ def build_app(settings: Settings) -> ReserverApp:
         await reserver.on_record(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp_ms)
 
     @app.timer(READ_BACK_CHECK_SECONDS)
-    async def read_back_stalled() -> None:
+    async def seek_back_stalled() -> None:
         """Input partitions the stream stopped delivering (services/common/skipped_records.py)."""
         if not stores.ready.is_set():
             return
         try:
             async with handling:
                 for tp in skipped.lagging(end_of, READ_BACK_AFTER_SECONDS):
-                    for r in await skipped.read_back(tp):
-                        await handle(r)
+                    offset = skipped.rewound(tp)
+                    if offset is not None:
+                        await app.consumer.seek(TP(*tp), offset)
         except Exception as exc:  # noqa: BLE001
             die("read-back", exc)
 

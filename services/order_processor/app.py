@@ -149,18 +149,19 @@ def build_app(settings: Settings) -> ProcessorApp:
             return None
         return expected < end
 
-    async def read_back_stalled(now: float) -> None:
+    async def seek_back_stalled(now: float) -> None:
         """Input partitions the stream stopped delivering (services/common/skipped_records.py)."""
         for tp in skipped.lagging(end_of, ALIGN_READ_BACK_SECONDS):
-            for r in await skipped.read_back(tp):
-                aligner.add(r, now)
+            offset = skipped.rewound(tp)
+            if offset is not None:
+                await app.consumer.seek(TP(*tp), offset)
 
     async def fold_ready() -> None:
         """Fold what the aligner releases, then ack it: Faust commits an offset only once every
         record before it is acked, so a record held back is never committed unfolded."""
         async with folding:
             now = asyncio.get_running_loop().time()
-            await read_back_stalled(now)
+            await seek_back_stalled(now)
             records = aligner.release(behind, now)
             if not records:
                 return
