@@ -42,6 +42,7 @@ STREAM_BUFFER = 2 * BATCH_MAX
 # records may be held in all.
 ALIGN_IDLE_SECONDS = float(os.environ.get("ORDER_PROCESSOR_ALIGN_IDLE_SECONDS", "0.2"))
 ALIGN_BEHIND_SECONDS = float(os.environ.get("ORDER_PROCESSOR_ALIGN_BEHIND_SECONDS", "10"))
+COMMIT_INTERVAL_SECONDS = 1.0
 ALIGN_READ_BACK_SECONDS = 5.0  # an input partition behind and not moving this long is read back directly
 ALIGN_MAX_HELD = int(os.environ.get("ORDER_PROCESSOR_ALIGN_MAX_HELD", "20000"))
 STALL_SECONDS = float(os.environ.get("ORDER_PROCESSOR_STALL_SECONDS", "60"))
@@ -78,6 +79,9 @@ def build_app(settings: Settings) -> ProcessorApp:
         # tests) and the member is evicted mid-stream (UnknownMemberId on commit, then a stall).
         stream_buffer_maxsize=STREAM_BUFFER,
         broker_max_poll_records=BATCH_MAX,
+        # Commits are ours (commit_if_safe), after folding; Faust's own timer and counter are off.
+        broker_commit_interval=10**6,
+        broker_commit_every=10**12,
         key_serializer="raw",
         value_serializer="raw",
     )
@@ -130,6 +134,7 @@ def build_app(settings: Settings) -> ProcessorApp:
     aligner: TimeAligner[Record] = TimeAligner(INPUT_TOPICS, max_idle_s=ALIGN_IDLE_SECONDS,
                                                max_behind_s=ALIGN_BEHIND_SECONDS, max_held=ALIGN_MAX_HELD)
     unacked: dict[tuple[str, int, int], Any] = {}  # (topic, partition, offset) -> Faust event
+    read_aside: set[tuple[str, int, int]] = set()  # records read back beside the stream, not folded yet
     folding = asyncio.Lock()
     streams: list[Any] = []
 
@@ -164,13 +169,27 @@ def build_app(settings: Settings) -> ProcessorApp:
             await seek_back_stalled(now)
             records = aligner.release(behind, now)
             if not records:
+                await commit_if_safe(now)
                 return
             await processor.handle_batch(records)
             for r in records:
-                event = unacked.pop((r.topic, r.partition, r.offset), None)
+                position = (r.topic, r.partition, r.offset)
+                read_aside.discard(position)
+                event = unacked.pop(position, None)
                 if event is not None and streams:
                     await streams[0].ack(event)
             HEALTH.beat("order-processor", max_silence_s=3600)
+            await commit_if_safe(now)
+
+    last_commit = [0.0]
+
+    async def commit_if_safe(now: float) -> None:
+        """Commit acked offsets, but never while a record read aside is held unfolded: Faust
+        counts the offsets its stream skipped as done (a "gap") and would commit past them."""
+        if read_aside or now - last_commit[0] < COMMIT_INTERVAL_SECONDS:
+            return
+        last_commit[0] = now
+        await app.consumer.commit()
 
     @app.timer(BATCH_WITHIN_SECONDS)
     async def fold_timer() -> None:
@@ -204,6 +223,8 @@ def build_app(settings: Settings) -> ProcessorApp:
                 unacked[(m.topic, m.partition, m.offset)] = event
                 now = asyncio.get_running_loop().time()
                 for r in await skipped.complete([record]):
+                    if r is not record:
+                        read_aside.add((r.topic, r.partition, r.offset))
                     aligner.add(r, now)
                 if len(aligner) >= BATCH_MAX:
                     await fold_ready()
