@@ -18,12 +18,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, Protocol, TypeVar
 
 from kafka import KafkaConsumer, TopicPartition
 
 from services.common.kafka import end_offsets
 from services.common.metrics import counter
+from services.common.records import InputRecord
 
 log = logging.getLogger(__name__)
 
@@ -32,25 +32,10 @@ SKIPPED = counter("stream_skipped_records_recovered_total",
                   "Input records a Faust stream skipped, read back and processed in order.", ("group", "topic"))
 
 
-class Positioned(Protocol):
-    @property
-    def topic(self) -> str: ...
-    @property
-    def partition(self) -> int: ...
-    @property
-    def offset(self) -> int: ...
-
-
-R = TypeVar("R", bound=Positioned)
-
-
-class SkippedRecords(Generic[R]):
-    """``convert`` turns a kafka-python ``ConsumerRecord`` read back into the caller's record type."""
-
-    def __init__(self, bootstrap_servers: str, group_id: str, convert: Callable[[Any], R]) -> None:
+class SkippedRecords:
+    def __init__(self, bootstrap_servers: str, group_id: str) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.group_id = group_id
-        self.convert = convert
         self.expected: dict[tuple[str, int], int] = {}
         self.ends_at_assignment: dict[tuple[str, int], int] = {}
         self.moved_at: dict[tuple[str, int], float] = {}  # monotonic time ``expected`` last changed
@@ -101,13 +86,13 @@ class SkippedRecords(Generic[R]):
                         tp[0], tp[1], start)
         return start
 
-    async def complete(self, records: Sequence[R]) -> list[R]:
+    async def complete(self, records: Sequence[InputRecord]) -> list[InputRecord]:
         """``records`` with any skipped ones inserted before the record that revealed the skip."""
         unknown = {(r.topic, r.partition) for r in records} - set(self.expected)
         if unknown:
             committed = await asyncio.to_thread(self._committed, sorted(unknown))
             self.expected.update({tp: offset for tp, offset in committed.items() if offset is not None})
-        out: list[R] = []
+        out: list[InputRecord] = []
         for record in records:
             tp = (record.topic, record.partition)
             expected = self.expected.get(tp)
@@ -135,7 +120,7 @@ class SkippedRecords(Generic[R]):
                                               enable_auto_commit=False)
             return {tp: self._offsets.committed(TopicPartition(*tp)) for tp in tps}
 
-    def _read(self, tp: tuple[str, int], start: int, stop: int) -> list[R]:
+    def _read(self, tp: tuple[str, int], start: int, stop: int) -> list[InputRecord]:
         with self._lock:
             if self._reader is None:
                 self._reader = KafkaConsumer(bootstrap_servers=self.bootstrap_servers, group_id=None,
@@ -144,11 +129,11 @@ class SkippedRecords(Generic[R]):
             partition = TopicPartition(*tp)
             reader.assign([partition])
             reader.seek(partition, start)
-            found: list[R] = []
+            found: list[InputRecord] = []
             deadline = time.monotonic() + SIDE_READ_TIMEOUT_S
             while time.monotonic() < deadline and reader.position(partition) < stop:
                 batch = reader.poll(timeout_ms=500).get(partition, [])
-                found.extend(self.convert(r) for r in batch if start <= r.offset < stop)
+                found.extend(InputRecord.from_kafka(r) for r in batch if start <= r.offset < stop)
             return found
 
     def close(self) -> None:

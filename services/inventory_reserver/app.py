@@ -19,6 +19,7 @@ from services.common.faust_app import App
 from services.common.kafka import faust_broker_url
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH
+from services.common.records import InputRecord
 from services.common.settings import Settings
 from services.common.skipped_records import SkippedRecords
 from services.inventory_reserver import metrics
@@ -97,21 +98,6 @@ def app_id() -> str:
 
 
 
-@dataclass(frozen=True)
-class SourceRecord:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp_ms: int | None
-
-    @classmethod
-    def from_kafka(cls, r: Any) -> SourceRecord:
-        """From a kafka-python ``ConsumerRecord``."""
-        return cls(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp)
-
-
 READ_BACK_CHECK_SECONDS = 1.0
 READ_BACK_AFTER_SECONDS = 5.0  # an input partition behind and not moving this long is read back
 
@@ -148,7 +134,7 @@ def build_app(settings: Settings) -> ReserverApp:
     reserver = Reserver(BytesKeyed(table), stores, FaustSink(app, n))
     bundle = ReserverApp(app, reserver, stores)
 
-    skipped = SkippedRecords(settings.kafka_bootstrap_servers, app_id(), SourceRecord.from_kafka)
+    skipped = SkippedRecords(settings.kafka_bootstrap_servers, app_id())
 
     handling = asyncio.Lock()  # the agent and the read-back timer fold one record at a time
     inputs = {topics.AMAZON_ORDERS, topics.MAGENTO_RESULTS}
@@ -167,7 +153,7 @@ def build_app(settings: Settings) -> ReserverApp:
                  if end is not None]
         return max(known) if known else None
 
-    async def handle(r: SourceRecord) -> None:
+    async def handle(r: InputRecord) -> None:
         await reserver.on_record(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp_ms)
 
     @app.timer(READ_BACK_CHECK_SECONDS)
@@ -190,8 +176,7 @@ def build_app(settings: Settings) -> ReserverApp:
         async for event in stream.events():
             m = event.message
             try:
-                here = SourceRecord(m.topic, m.partition, m.offset, m.key, m.value,
-                                    int(m.timestamp * 1000) if m.timestamp else None)
+                here = InputRecord.from_faust(m)
                 async with handling:
                     for r in await skipped.complete([here]):  # records the stream skipped come first
                         await handle(r)

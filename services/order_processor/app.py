@@ -130,7 +130,7 @@ def build_app(settings: Settings) -> ProcessorApp:
                 crash("order agent", RuntimeError(f"{tp.topic}[{tp.partition}] stalled at offset {position} "
                                                   f"for {STALL_SECONDS:.0f}s with records behind it"))
 
-    skipped = SkippedRecords(settings.kafka_bootstrap_servers, APP_ID, Record.from_kafka)
+    skipped = SkippedRecords(settings.kafka_bootstrap_servers, APP_ID)
     aligner: TimeAligner[Record] = TimeAligner(INPUT_TOPICS, max_idle_s=ALIGN_IDLE_SECONDS,
                                                max_behind_s=ALIGN_BEHIND_SECONDS, max_held=ALIGN_MAX_HELD)
     unacked: dict[tuple[str, int, int], Any] = {}  # (topic, partition, offset) -> Faust event
@@ -218,9 +218,8 @@ def build_app(settings: Settings) -> ProcessorApp:
             manual = cast(Stream, stream).noack()  # acked in fold_ready, once folded
             streams[:] = [manual]
             async for event in manual.events():
-                m = event.message
-                record = Record(m.topic, m.partition, m.offset, m.key, m.value, int(m.timestamp * 1000))
-                unacked[(m.topic, m.partition, m.offset)] = event
+                record = Record.from_faust(event.message)
+                unacked[(record.topic, record.partition, record.offset)] = event
                 now = asyncio.get_running_loop().time()
                 for r in await skipped.complete([record]):
                     if r is not record:

@@ -12,8 +12,6 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from schemas import DecodeError, decode, encode
 from schemas.envelope import Event
@@ -29,6 +27,7 @@ from schemas.topics import (
     dead_letter_topic,
 )
 from schemas.types import StoreConfig
+from services.common.records import InputRecord
 from services.order_processor import metrics
 from services.order_processor.deadletters import SERVICE, dead_letter
 from services.order_processor.domain import OrderState, apply
@@ -53,19 +52,7 @@ DEAD_LETTERS = dead_letter_topic(SERVICE)
 Send = Callable[[str, bytes, bytes], Awaitable[object]]
 
 
-@dataclass(frozen=True)
-class Record:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp_ms: int | None
-
-    @classmethod
-    def from_kafka(cls, r: Any) -> Record:
-        """From a kafka-python ``ConsumerRecord``."""
-        return cls(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp)
+Record = InputRecord  # the name the processor and its tests use
 
 
 class Poison(Exception):
