@@ -96,7 +96,8 @@ class LifecycleCounter(threading.Thread):
     def __init__(self, settings: Settings, partitions: int) -> None:
         super().__init__(daemon=True)
         self.consumer = KafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, auto_offset_reset="earliest"
+            bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, auto_offset_reset="earliest",
+            fetch_max_wait_ms=10,  # the reader must not add latency (tansu-notes #12)
         )
         self.consumer.assign([TopicPartition(ORDER_LIFECYCLE, p) for p in range(partitions)])
         self.views = 0
@@ -130,6 +131,7 @@ def main() -> None:
     ap.add_argument("--rate", type=int, default=1_000, help="events/s in the latency phase")
     ap.add_argument("--latency-seconds", type=float, default=10.0)
     ap.add_argument("--partitions", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=1, help="processor worker processes (one consumer group)")
     ap.add_argument("--store", default="memory://",
                     help="Faust table store, e.g. rocksdb:// (needs rocksdict) to check memory does not grow")
     args = ap.parse_args()
@@ -151,7 +153,7 @@ def main() -> None:
         kafka_max_poll_interval_ms=int(TANSU_TIMINGS["KAFKA_MAX_POLL_INTERVAL_MS"]),
         kafka_rebalance_timeout_ms=int(TANSU_TIMINGS["KAFKA_REBALANCE_TIMEOUT_MS"]),
     )
-    proc: ServiceProcess | None = None
+    procs: list[ServiceProcess] = []
     try:
         ensure_topics(settings)
         config = StoreConfig(
@@ -179,9 +181,13 @@ def main() -> None:
 
         counter = LifecycleCounter(settings, args.partitions)
         counter.start()
-        proc = ServiceProcess("processor-bench", ["order-processor"], settings_env(settings)).start()
+        procs = [
+            ServiceProcess(f"processor-bench-{n}", ["order-processor"],
+                           settings_env(settings.model_copy(update={"worker_index": n}))).start()
+            for n in range(args.workers)
+        ]
         deadline = time.monotonic() + args.duration + 60  # + startup
-        while counter.views < total and time.monotonic() < deadline and proc.alive():
+        while counter.views < total and time.monotonic() < deadline and all(p.alive() for p in procs):
             time.sleep(0.5)
             if counter.first and time.monotonic() - counter.first > args.duration:
                 break
@@ -220,13 +226,14 @@ def main() -> None:
             )
         else:
             print("latency: no lifecycle fact arrived")
-        if proc.proc is not None and proc.alive():
-            print(f"processor peak RSS: {peak_rss_mb(proc.proc.pid):.0f} MB (table store {args.store}, "
-                  f"{args.orders:,} orders)")
+        for n, proc in enumerate(procs):
+            if proc.proc is not None and proc.alive():
+                print(f"processor {n + 1}/{len(procs)} peak RSS: {peak_rss_mb(proc.proc.pid):.0f} MB "
+                      f"(table store {args.store}, {args.orders:,} orders in all)")
         counter.stop = True
         producer.close()
     finally:
-        if proc is not None:
+        for proc in procs:
             proc.stop()
         broker.terminate()
         broker.wait(10)

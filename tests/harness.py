@@ -48,6 +48,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "KAFKA_MAX_POLL_INTERVAL_MS": str(settings.kafka_max_poll_interval_ms),
         "KAFKA_REBALANCE_TIMEOUT_MS": str(settings.kafka_rebalance_timeout_ms),
         "DATA_DIR": str(settings.data_dir),
+        "FAUST_STORE": settings.faust_store,
+        "WORKER_INDEX": str(settings.worker_index),
         "MAGENTO_BASE_URL": settings.magento_base_url,
         "LOG_LEVEL": settings.log_level,
     }

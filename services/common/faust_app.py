@@ -12,7 +12,9 @@ Kafka returns the last record and changes nothing; it costs one short fetch per 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -21,6 +23,15 @@ from faust.types import TP
 from kafka import TopicPartition
 
 from services.common.kafka import end_offsets
+from services.common.settings import Settings
+
+FETCH_MAX_WAIT_MS = int(os.environ.get("STREAM_FETCH_MAX_WAIT_MS", "100"))
+
+
+def worker_datadir(settings: Settings, service: str) -> Path:
+    """Where this worker of ``service`` keeps its table stores: several workers of one app may
+    run on a host (``WORKER_INDEX``), and a RocksDB store is locked by the process that opened it."""
+    return settings.data_dir / service / f"worker-{settings.worker_index}"
 
 
 def bootstrap_servers(urls: Any) -> str:
@@ -38,6 +49,14 @@ async def exact_highwaters(servers: str, reported: Mapping[TP, int]) -> dict[TP,
 
 
 class ExactEndsConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    def _create_worker_consumer(self, transport: faust_aiokafka.Transport) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        # Faust hard-codes a 1.5 s fetch wait. A broker that does not answer a waiting fetch as
+        # soon as records arrive (Tansu, tansu-notes #12) then holds every record up to that
+        # long; on Apache Kafka min.bytes=1 answers at once and this only bounds idle fetches.
+        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
+        return consumer
+
     async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
         reported = await super()._highwaters(partitions)
         if self.consumer.in_transaction:  # last stable offsets: not ours to second-guess

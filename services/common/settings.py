@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # Directory for Faust table stores (RocksDB when available) and other local state.
     data_dir: Path = DATA_DIR
     faust_store: str = "memory://"  # "rocksdb://" in production
+    # This process's index among the workers of one Faust app on one host: each keeps its table
+    # store in its own directory (the workers share the app's partitions through its consumer group).
+    worker_index: int = Field(default=0, ge=0)
     # Where LWA and Magento secrets referenced by name are looked up (JSON object), besides env.
     secrets_file: Path | None = None
     # Amazon

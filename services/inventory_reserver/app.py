@@ -15,10 +15,11 @@ import faust
 from faust.types import TP
 
 from schemas import topics
-from services.common.faust_app import App
+from services.common.faust_app import App, worker_datadir
 from services.common.kafka import faust_broker_url
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH
+from services.common.partitioned_table import PartitionedTable
 from services.common.records import InputRecord
 from services.common.settings import Settings
 from services.common.skipped_records import SkippedRecords
@@ -108,7 +109,7 @@ def build_app(settings: Settings) -> ReserverApp:
         app_id(),
         broker=faust_broker_url(settings.kafka_bootstrap_servers),
         store=settings.faust_store,
-        datadir=str(settings.data_dir / "inventory-reserver"),
+        datadir=str(worker_datadir(settings, "inventory-reserver")),
         topic_partitions=n,
         table_standby_replicas=0,  # the sweeper must only see this worker's active partitions
         processing_guarantee="at_least_once",
@@ -131,7 +132,7 @@ def build_app(settings: Settings) -> ReserverApp:
     source = CatalogueTopic(app, topics=[topics.AMAZON_ORDERS, topics.MAGENTO_RESULTS],
                             key_serializer="raw", value_serializer="raw", partitions=n)
     stores = StoreDirectory(settings.kafka_bootstrap_servers, topics.STORES)
-    reserver = Reserver(BytesKeyed(table), stores, FaustSink(app, n))
+    reserver = Reserver(BytesKeyed(PartitionedTable(table, n)), stores, FaustSink(app, n))
     bundle = ReserverApp(app, reserver, stores)
 
     skipped = SkippedRecords(settings.kafka_bootstrap_servers, app_id())

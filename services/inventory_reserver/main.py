@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from faust import Worker
 
+from services.common.faust_app import worker_datadir
 from services.common.kafka import ensure_topics
 from services.common.metrics import serve
 from services.common.settings import Settings
@@ -13,7 +14,7 @@ from services.inventory_reserver.app import build_app
 def run(settings: Settings) -> None:
     ensure_topics(settings)
     serve(settings.metrics_port)
-    (settings.data_dir / "inventory-reserver").mkdir(parents=True, exist_ok=True)
+    worker_datadir(settings, "inventory-reserver").mkdir(parents=True, exist_ok=True)
     bundle = build_app(settings)
     worker = Worker(bundle.app, loglevel=settings.log_level.upper(), quiet=True)
     worker.execute_from_commandline()  # exits the process; a crash exits with CRASH_EXIT_CODE

@@ -3,8 +3,8 @@ producer of the order topics and the table's changelog use."""
 
 from __future__ import annotations
 
-from aiokafka.partitioner import murmur2
+from services.common.partitioned_table import partition_of
 
 
 def partition_for(key: str, partitions: int) -> int:
-    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+    return partition_of(key.encode(), partitions)

@@ -16,9 +16,10 @@ from faust.streams import Stream
 from faust.types import TP
 
 from schemas.topics import PREFIX
-from services.common.faust_app import App
+from services.common.faust_app import App, worker_datadir
 from services.common.kafka import faust_broker_url
 from services.common.metrics import HEALTH
+from services.common.partitioned_table import PartitionedTable
 from services.common.settings import Settings
 from services.common.skipped_records import SkippedRecords
 from services.order_processor import metrics
@@ -63,9 +64,12 @@ def build_app(settings: Settings) -> ProcessorApp:
         APP_ID,
         broker=faust_broker_url(settings.kafka_bootstrap_servers),
         store=settings.faust_store,
-        datadir=str(settings.data_dir / "order-processor"),
+        datadir=str(worker_datadir(settings, "order-processor")),
         topic_partitions=settings.order_topic_partitions,
         topic_replication_factor=1,
+        # No standby copies of other workers' partitions: the status gauge counts every order in
+        # this worker's table, and a restarted worker recovers from its own store + changelog.
+        table_standby_replicas=0,
         processing_guarantee="at_least_once",
         broker_session_timeout=settings.kafka_session_timeout_ms / 1000,
         broker_heartbeat_interval=settings.kafka_heartbeat_interval_ms / 1000,
@@ -97,7 +101,7 @@ def build_app(settings: Settings) -> ProcessorApp:
                       use_partitioner=True)  # raw: the app's serializers
     stores = StoreDirectory()
     outputs = OutputProducer(settings.kafka_bootstrap_servers)
-    processor = Processor(table, stores, outputs.send)  # type: ignore[arg-type]
+    processor = Processor(PartitionedTable(table, settings.order_topic_partitions), stores, outputs.send)
 
     @app.task
     async def read_stores() -> None:

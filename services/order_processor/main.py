@@ -7,6 +7,7 @@ import os
 
 import faust
 
+from services.common.faust_app import worker_datadir
 from services.common.kafka import ensure_topics
 from services.common.logging import get_logger
 from services.common.metrics import serve
@@ -17,7 +18,7 @@ from services.order_processor.app import APP_ID, build_app
 def run(settings: Settings) -> None:
     log = get_logger("order_processor")
     ensure_topics(settings)
-    (settings.data_dir / "order-processor").mkdir(parents=True, exist_ok=True)
+    worker_datadir(settings, "order-processor").mkdir(parents=True, exist_ok=True)
     serve(settings.metrics_port)
     built = build_app(settings)
     faust_level = os.environ.get("ORDER_PROCESSOR_FAUST_LOG_LEVEL")  # e.g. INFO, to see rebalances

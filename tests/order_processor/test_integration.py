@@ -39,10 +39,12 @@ def topic_of(event: Event) -> str:
     return TOPIC_OF.get(event.event_type, MAGENTO_RESULTS)
 
 
-@pytest.fixture(scope="module")
-def processor(topics: Settings) -> Iterator[ServiceProcess]:
-    env = {**settings_env(topics), "ORDER_PROCESSOR_STALL_SECONDS": "10"}
-    proc = ServiceProcess("processor", ["order-processor"], env).start()
+@pytest.fixture(scope="module", params=["memory://", "rocksdb://"])
+def processor(topics: Settings, request: pytest.FixtureRequest) -> Iterator[ServiceProcess]:
+    """Each scenario on both table stores: RocksDB (production) asks the current stream event
+    for a write's partition, which a batch written after its events has none of."""
+    env = {**settings_env(topics), "ORDER_PROCESSOR_STALL_SECONDS": "10", "FAUST_STORE": request.param}
+    proc = ServiceProcess(f"processor-{request.param.rstrip(':/')}", ["order-processor"], env).start()
     try:
         yield proc
     finally:
