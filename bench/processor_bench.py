@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kafka import KafkaConsumer, TopicPartition  # noqa: E402
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition  # noqa: E402
 
 from schemas import encode  # noqa: E402
 from schemas.events.poller import AmazonOrderChangedData, AmazonOrderChangedV1  # noqa: E402
@@ -43,8 +43,9 @@ from schemas.types import (  # noqa: E402
     StoreConfig,
 )
 from services.common.broker import start_tansu  # noqa: E402
-from services.common.kafka import ensure_topics, make_producer, publish_sync  # noqa: E402
+from services.common.kafka import end_offsets, ensure_topics, make_producer, publish_sync  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
+from services.order_processor.app import APP_ID  # noqa: E402
 from services.stores.registry import configured_event  # noqa: E402
 from tests.harness import TANSU_TIMINGS, ServiceProcess, free_port, settings_env  # noqa: E402
 
@@ -90,8 +91,24 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def committed_total(admin: KafkaAdminClient, topic: str) -> int:
+    """Input records the processor group has committed: it commits only records whose outputs
+    and states the broker has acknowledged, so this is work done, read without a second reader
+    of the outputs competing with the processor for the CPU."""
+    offsets = admin.list_group_offsets({APP_ID: None}).get(APP_ID, {})
+    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0)
+
+
 class LifecycleCounter(threading.Thread):
-    """Reads the lifecycle topic and counts views; records arrival time per causation id."""
+    """Reads the lifecycle topic from its current end and records the arrival time of each view
+    per causation id (the latency phase)."""
 
     def __init__(self, settings: Settings, partitions: int) -> None:
         super().__init__(daemon=True)
@@ -99,10 +116,10 @@ class LifecycleCounter(threading.Thread):
             bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, auto_offset_reset="earliest",
             fetch_max_wait_ms=10,  # the reader must not add latency (tansu-notes #12)
         )
-        self.consumer.assign([TopicPartition(ORDER_LIFECYCLE, p) for p in range(partitions)])
-        self.views = 0
-        self.first: float | None = None
-        self.last: float = 0.0
+        parts = [TopicPartition(ORDER_LIFECYCLE, p) for p in range(partitions)]
+        self.consumer.assign(parts)
+        for tp, end in end_offsets(settings.kafka_bootstrap_servers, parts).items():
+            self.consumer.seek(tp, end)
         self.arrivals: dict[str, float] = {}
         self.track = False
         self.stop = False
@@ -114,9 +131,6 @@ class LifecycleCounter(threading.Thread):
                 for r in records:
                     if b'"order.state.changed"' not in r.value[:120]:
                         continue
-                    self.views += 1
-                    self.first = self.first or now
-                    self.last = now
                     if self.track:
                         cause = json.loads(r.value).get("causation_id")
                         self.arrivals.setdefault(cause, now)
@@ -179,26 +193,40 @@ def main() -> None:
         producer.flush()
         print(f"pre-produced {total:,} events for {args.orders:,} orders in {time.monotonic() - started:.1f}s")
 
-        counter = LifecycleCounter(settings, args.partitions)
-        counter.start()
         procs = [
             ServiceProcess(f"processor-bench-{n}", ["order-processor"],
                            settings_env(settings.model_copy(update={"worker_index": n}))).start()
             for n in range(args.workers)
         ]
+        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
         deadline = time.monotonic() + args.duration + 60  # + startup
-        while counter.views < total and time.monotonic() < deadline and all(p.alive() for p in procs):
+        first: tuple[float, int] | None = None  # (time, committed) at the first commit
+        done, last_at, next_report = 0, 0.0, 0.25
+        while done < total and time.monotonic() < deadline and all(p.alive() for p in procs):
             time.sleep(0.5)
-            if counter.first and time.monotonic() - counter.first > args.duration:
+            committed = committed_total(admin, AMAZON_ORDERS)
+            now = time.monotonic()
+            if committed > done:
+                done, last_at = committed, now
+                first = first or (now, committed)
+            while done >= next_report * total:  # memory as the orders' states accumulate
+                rss = ", ".join(f"{rss_mb(p.proc.pid):.0f}" for p in procs if p.proc is not None and p.alive())
+                print(f"  {done:,} events folded: processor RSS {rss} MB")
+                next_report += 0.25
+            if first and now - first[0] > args.duration:
                 break
-        span = max(counter.last - (counter.first or counter.last), 1e-9)
-        print(
-            f"throughput: {counter.views:,}/{total:,} facts -> views in {span:.1f}s "
-            f"= {counter.views / span:,.0f} events/s"
-        )
+        if first is None or last_at <= first[0]:
+            print(f"throughput: {done:,}/{total:,} events committed; too few commits to measure a rate")
+        else:
+            print(f"throughput: {done:,}/{total:,} events folded and committed; {done - first[1]:,} in "
+                  f"{last_at - first[0]:.1f}s after the first commit = {(done - first[1]) / (last_at - first[0]):,.0f} "
+                  f"events/s")
+        admin.close()
+        counter = LifecycleCounter(settings, args.partitions)
+        counter.start()
 
         # Latency at a fixed rate, after the backlog (or what is left of it) is behind us.
-        if counter.views < total:
+        if done < total:
             print("backlog not drained within --duration: latency below includes the remaining backlog")
         counter.track = True
         sent_at: dict[str, float] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from schemas import Event, encode
 from schemas.events.deadletter import DeadLetterData, DeadLetterV1
 from schemas.topics import TopicSpec, catalogue, dead_letter_topic
 from services.common.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class BrokerUnavailable(RuntimeError):
@@ -194,14 +197,16 @@ def group_member_count(admin: KafkaAdminClient, group_id: str) -> int:
     return 0
 
 
-def verified_end_offsets(reader: KafkaConsumer, reported: dict[Any, int]) -> dict[Any, int]:
+def verified_end_offsets(reader: KafkaConsumer, reported: dict[Any, int], timeout_s: float = 10.0) -> dict[Any, int]:
     """End offsets confirmed by reading the last batch (``reader`` is a group-less consumer
     this function may reassign).
 
     Work-around (docs/tansu-notes.md #7): Tansu answers ListOffsets(latest) with the start of
     the last record batch + 1, not the high watermark. Fetching from ``end - 1`` returns that
     whole batch there, hence the real end; on Apache Kafka it returns the last record and
-    changes nothing."""
+    changes nothing. Each partition is read until it answers (up to ``timeout_s`` in all): a
+    partition left unconfirmed keeps the reported end and is logged, since an end too low makes
+    Faust's recovery stop short or refuse a RocksDB store as inconsistent."""
     check = {tp: end for tp, end in reported.items() if end > 0}
     if not check:
         return dict(reported)
@@ -210,13 +215,15 @@ def verified_end_offsets(reader: KafkaConsumer, reported: dict[Any, int]) -> dic
         reader.seek(tp, end - 1)
     out = dict(reported)
     pending = set(check)
-    for _ in range(4):  # a record, an empty answer (compacted or control record) or a timeout
+    deadline = time.monotonic() + timeout_s
+    while pending and time.monotonic() < deadline:
         for tp, records in reader.poll(timeout_ms=500).items():
             if records:
                 out[tp] = max(out[tp], records[-1].offset + 1)
-            pending.discard(tp)
-        if not pending:
-            break
+                pending.discard(tp)
+    if pending:
+        log.warning("end offsets not confirmed by a read (reported ends kept): %s",
+                    sorted(f"{tp.topic}[{tp.partition}]" for tp in pending))
     return out
 
 

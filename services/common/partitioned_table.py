@@ -9,15 +9,24 @@ write. Here the partition is the key's, by Kafka's default partitioner (murmur2)
 every producer of the order topics places a key, so a state lands in the changelog partition of
 its order's input partition and each worker recovers exactly the orders of its partitions.
 
-The changelog record is sent through the table (``send_changelog``), which also records the
-persisted changelog offset in a RocksDB store, as a write inside an event would."""
+A single write sends its changelog record through the table (``send_changelog``), which also
+records the persisted changelog offset in a RocksDB store, as a write inside an event would.
+``put_many`` writes a batch through a plain producer instead (``send``): Faust's producer buffer
+sends and tracks one record at a time, and while it is full it holds back every incoming message
+of the worker. The batch's records are acknowledged before the store is written and the
+persisted offsets are recorded, so the store never holds a state its changelog lacks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 from aiokafka.partitioner import murmur2
+from faust.types import TP
+
+# (topic, key, value, partition) -> the delivery future, resolving to the record's metadata
+SendToPartition = Callable[[str, bytes, bytes, int], Awaitable["asyncio.Future[Any]"]]
 
 
 def partition_of(key: bytes, partitions: int) -> int:
@@ -26,9 +35,34 @@ def partition_of(key: bytes, partitions: int) -> int:
 
 
 class PartitionedTable(MutableMapping[bytes, bytes]):
-    def __init__(self, table: Any, partitions: int) -> None:
+    def __init__(self, table: Any, partitions: int, send: SendToPartition | None = None) -> None:
         self.table = table
         self.partitions = partitions
+        self.send = send
+
+    async def put_many(self, items: Mapping[bytes, bytes]) -> None:
+        """Write ``items``: every changelog record acknowledged first, then the store."""
+        if self.send is None:
+            for key, value in items.items():
+                self[key] = value
+            return
+        topic = self.table.changelog_topic.get_topic_name()
+        placed = [(key, value, partition_of(key, self.partitions)) for key, value in items.items()]
+        deliveries = [await self.send(topic, key, value, partition) for key, value, partition in placed]
+        offsets: dict[int, int] = {}
+        for (key, value, partition), metadata in zip(placed, await asyncio.gather(*deliveries), strict=True):
+            self._put_local(key, value, partition)
+            offsets[partition] = max(offsets.get(partition, -1), metadata.offset)
+        for partition, offset in offsets.items():
+            self.table.data.set_persisted_offset(TP(topic, partition), offset)
+
+    def _put_local(self, key: bytes, value: bytes, partition: int) -> None:
+        db = self._db(key)
+        if db is None:
+            self.table.data.data[key] = value
+        else:
+            db.put(key, value)
+            self.table.data._key_index[key] = partition
 
     # RocksDB stores hold one database per partition; any other store (memory) is one mapping.
     def _db(self, key: bytes) -> Any | None:
@@ -45,12 +79,7 @@ class PartitionedTable(MutableMapping[bytes, bytes]):
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
         partition = partition_of(key, self.partitions)
-        db = self._db(key)
-        if db is None:
-            self.table.data.data[key] = value
-        else:
-            db.put(key, value)
-            self.table.data._key_index[key] = partition
+        self._put_local(key, value, partition)
         self.table.send_changelog(partition, key, value)
 
     def __delitem__(self, key: bytes) -> None:

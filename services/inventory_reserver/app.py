@@ -15,7 +15,7 @@ import faust
 from faust.types import TP
 
 from schemas import topics
-from services.common.faust_app import App, worker_datadir
+from services.common.faust_app import App, table_options, worker_datadir
 from services.common.kafka import faust_broker_url
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH
@@ -128,7 +128,7 @@ def build_app(settings: Settings) -> ReserverApp:
     # which would hash a changelog record to another partition than its source record; raw
     # keys keep them equal, so each worker recovers exactly the orders of its partitions.
     table = app.Table("reservations-by-order", default=None, key_type=bytes, value_type=bytes,
-                      partitions=n, use_partitioner=True)
+                      partitions=n, use_partitioner=True, options=table_options(settings))
     source = CatalogueTopic(app, topics=[topics.AMAZON_ORDERS, topics.MAGENTO_RESULTS],
                             key_serializer="raw", value_serializer="raw", partitions=n)
     stores = StoreDirectory(settings.kafka_bootstrap_servers, topics.STORES)

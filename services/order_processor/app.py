@@ -16,7 +16,7 @@ from faust.streams import Stream
 from faust.types import TP
 
 from schemas.topics import PREFIX
-from services.common.faust_app import App, worker_datadir
+from services.common.faust_app import App, table_options, worker_datadir
 from services.common.kafka import faust_broker_url
 from services.common.metrics import HEALTH
 from services.common.partitioned_table import PartitionedTable
@@ -37,7 +37,7 @@ CRASH_EXIT_CODE = 70
 # once, then each order's state is written once. BATCH_WITHIN bounds the wait for a full batch.
 BATCH_MAX = int(os.environ.get("ORDER_PROCESSOR_BATCH_MAX", "500"))
 BATCH_WITHIN_SECONDS = float(os.environ.get("ORDER_PROCESSOR_BATCH_WITHIN_SECONDS", "0.05"))
-STREAM_BUFFER = 2 * BATCH_MAX
+STREAM_BUFFER = int(os.environ.get("ORDER_PROCESSOR_STREAM_BUFFER", str(2 * BATCH_MAX)))
 # Timestamp alignment of the co-partitioned inputs (aligner.py): how long a record may wait for
 # a partition of unknown position / one known to have records not received yet, and how many
 # records may be held in all.
@@ -98,10 +98,12 @@ def build_app(settings: Settings) -> ProcessorApp:
     # uses), which is the partition of the order's input events.
     table = app.Table("order-state", default=None, key_type=bytes, value_type=bytes,
                       partitions=settings.order_topic_partitions,
-                      use_partitioner=True)  # raw: the app's serializers
+                      use_partitioner=True, options=table_options(settings))  # raw: the app's serializers
     stores = StoreDirectory()
     outputs = OutputProducer(settings.kafka_bootstrap_servers)
-    processor = Processor(PartitionedTable(table, settings.order_topic_partitions), stores, outputs.send)
+    # States go to the changelog through the same plain producer as the outputs (put_many).
+    states = PartitionedTable(table, settings.order_topic_partitions, send=outputs.send_to)
+    processor = Processor(states, stores, outputs.send)
 
     @app.task
     async def read_stores() -> None:

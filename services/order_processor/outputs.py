@@ -23,6 +23,10 @@ class OutputProducer:
         producer = self._producer or await self._start()
         return await producer.send(topic, value=value, key=key)
 
+    async def send_to(self, topic: str, key: bytes, value: bytes, partition: int) -> asyncio.Future[object]:
+        producer = self._producer or await self._start()
+        return await producer.send(topic, value=value, key=key, partition=partition)
+
     async def _start(self) -> AIOKafkaProducer:
         async with self._starting:
             if self._producer is None:

@@ -27,6 +27,7 @@ from schemas.topics import (
     dead_letter_topic,
 )
 from schemas.types import StoreConfig
+from services.common.partitioned_table import PartitionedTable
 from services.common.records import InputRecord
 from services.order_processor import metrics
 from services.order_processor.deadletters import SERVICE, dead_letter
@@ -108,8 +109,11 @@ class Processor:
         pending = [d for d in deliveries if inspect.isawaitable(d)]
         if pending:
             await asyncio.gather(*pending)
-        for key, state in staged.items():
-            self.table[key] = state.to_bytes()
+        states = {key: state.to_bytes() for key, state in staged.items()}
+        if isinstance(self.table, PartitionedTable):  # a Faust table: changelog acknowledged, then store
+            await self.table.put_many(states)
+        else:
+            self.table.update(states)
 
     def _load(self, key: bytes) -> OrderState | None:
         raw = self.table.get(key)
