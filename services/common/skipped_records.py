@@ -75,15 +75,18 @@ class SkippedRecords:
             self.expected[tp] = offset
             self.moved_at[tp] = time.monotonic()
 
-    def rewound(self, tp: tuple[str, int]) -> int | None:
+    def rewound(self, tp: tuple[str, int], position: int | None) -> int | None:
         """The offset to seek the stream's consumer back to for a lagging partition, so the stream
-        delivers (and acks, and commits) the records itself; the wait starts over."""
+        delivers (and acks, and commits) the records itself; the wait starts over. None when the
+        consumer's fetch ``position`` is not past the next expected offset: then nothing was
+        skipped, a fetch is still under way (a slow broker), and seeking would only restart it."""
         self.moved_at[tp] = time.monotonic()
         start = self.expected.get(tp)
-        if start is not None:
-            SKIPPED.labels(self.group_id, tp[0]).inc()
-            log.warning("%s[%d]: nothing delivered from offset %d though records are there; seeking back to it",
-                        tp[0], tp[1], start)
+        if start is None or position is None or position <= start:
+            return None
+        SKIPPED.labels(self.group_id, tp[0]).inc()
+        log.warning("%s[%d]: fetched to %d but nothing delivered from offset %d; seeking back to it",
+                    tp[0], tp[1], position, start)
         return start
 
     async def complete(self, records: Sequence[InputRecord]) -> list[InputRecord]:

@@ -165,7 +165,7 @@ def build_app(settings: Settings) -> ReserverApp:
         try:
             async with handling:
                 for tp in skipped.lagging(end_of, READ_BACK_AFTER_SECONDS):
-                    offset = skipped.rewound(tp)
+                    offset = skipped.rewound(tp, await app.consumer.position(TP(*tp)))
                     if offset is not None:
                         await app.consumer.seek(TP(*tp), offset)
         except Exception as exc:  # noqa: BLE001

@@ -163,7 +163,7 @@ def build_app(settings: Settings) -> ProcessorApp:
     async def seek_back_stalled(now: float) -> None:
         """Input partitions the stream stopped delivering (services/common/skipped_records.py)."""
         for tp in skipped.lagging(end_of, ALIGN_READ_BACK_SECONDS):
-            offset = skipped.rewound(tp)
+            offset = skipped.rewound(tp, await app.consumer.position(TP(*tp)))
             if offset is not None:
                 await app.consumer.seek(TP(*tp), offset)
 

@@ -1,0 +1,38 @@
+"""When a partition the stream stopped delivering is sought back, and when it is left alone."""
+
+from __future__ import annotations
+
+import time
+
+from services.common.skipped_records import SkippedRecords
+
+TP = ("sales-channel.amazon-orders", 3)
+
+
+def lagging_guard(expected: int, still_for_s: float) -> SkippedRecords:
+    guard = SkippedRecords("127.0.0.1:1", "group")  # connects only when it reads
+    guard.expected[TP] = expected
+    guard.moved_at[TP] = time.monotonic() - still_for_s
+    return guard
+
+
+def test_a_partition_behind_and_still_past_the_wait_is_lagging() -> None:
+    assert lagging_guard(10, 6.0).lagging(lambda tp: 20, still_for=5.0) == [TP]
+    assert lagging_guard(10, 1.0).lagging(lambda tp: 20, still_for=5.0) == []  # not long enough
+    assert lagging_guard(20, 60.0).lagging(lambda tp: 20, still_for=5.0) == []  # caught up
+    assert lagging_guard(10, 60.0).lagging(lambda tp: None, still_for=5.0) == []  # end unknown
+
+
+def test_records_fetched_but_not_delivered_are_sought_back() -> None:
+    guard = lagging_guard(10, 6.0)
+    assert guard.rewound(TP, position=15) == 10
+    assert guard.lagging(lambda tp: 20, still_for=5.0) == []  # the wait starts over
+
+
+def test_a_fetch_still_under_way_is_not_restarted() -> None:
+    """A slow broker: the consumer has not moved past the next expected offset, so nothing was
+    skipped; seeking would restart the fetch (at a million backlog records on Tansu, for ever)."""
+    guard = lagging_guard(10, 6.0)
+    assert guard.rewound(TP, position=10) is None
+    assert guard.rewound(TP, position=None) is None
+    assert guard.lagging(lambda tp: 20, still_for=5.0) == []  # waits another period before asking again
