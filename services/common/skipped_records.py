@@ -28,6 +28,7 @@ from services.common.records import InputRecord
 log = logging.getLogger(__name__)
 
 SIDE_READ_TIMEOUT_S = 10.0
+STUCK_FETCH_S = 30.0  # a partition behind with no record and no skip this long has its fetch restarted
 SKIPPED = counter("stream_skipped_records_recovered_total",
                   "Input records a Faust stream skipped, read back and processed in order.", ("group", "topic"))
 
@@ -39,6 +40,7 @@ class SkippedRecords:
         self.expected: dict[tuple[str, int], int] = {}
         self.ends_at_assignment: dict[tuple[str, int], int] = {}
         self.moved_at: dict[tuple[str, int], float] = {}  # monotonic time ``expected`` last changed
+        self.still_since: dict[tuple[str, int], float] = {}  # lagging with no skip seen, since
         self._lock = threading.Lock()
         self._offsets: KafkaConsumer | None = None
         self._reader: KafkaConsumer | None = None
@@ -48,6 +50,7 @@ class SkippedRecords:
         self.expected.clear()
         self.ends_at_assignment.clear()
         self.moved_at.clear()
+        self.still_since.clear()
 
     async def prime(self, tps: Sequence[tuple[str, int]]) -> None:
         """Expect each partition's committed offset next (0 where the group has none yet), and
@@ -74,19 +77,31 @@ class SkippedRecords:
         if offset > self.expected.get(tp, -1):
             self.expected[tp] = offset
             self.moved_at[tp] = time.monotonic()
+            self.still_since.pop(tp, None)
 
     def rewound(self, tp: tuple[str, int], position: int | None) -> int | None:
         """The offset to seek the stream's consumer back to for a lagging partition, so the stream
-        delivers (and acks, and commits) the records itself; the wait starts over. None when the
-        consumer's fetch ``position`` is not past the next expected offset: then nothing was
-        skipped, a fetch is still under way (a slow broker), and seeking would only restart it."""
-        self.moved_at[tp] = time.monotonic()
+        delivers (and acks, and commits) the records itself; the wait starts over.
+
+        When the consumer's ``position`` is past the next expected offset, records were fetched
+        and never delivered: seek back at once. When it is not, nothing was skipped and a fetch
+        may still be under way (a slow broker: seeking would restart it, for ever on a large
+        backlog), so seek only once the partition has been still for ``STUCK_FETCH_S``."""
+        now = time.monotonic()
+        self.moved_at[tp] = now
         start = self.expected.get(tp)
-        if start is None or position is None or position <= start:
+        if start is None:
             return None
+        if position is None or position <= start:
+            since = self.still_since.setdefault(tp, now)
+            if now - since < STUCK_FETCH_S:
+                return None
+            reason = f"no record delivered for {now - since:.0f}s"
+        else:
+            reason = f"fetched to {position} but nothing delivered"
+        self.still_since.pop(tp, None)
         SKIPPED.labels(self.group_id, tp[0]).inc()
-        log.warning("%s[%d]: fetched to %d but nothing delivered from offset %d; seeking back to it",
-                    tp[0], tp[1], position, start)
+        log.warning("%s[%d]: %s from offset %d; seeking back to it", tp[0], tp[1], reason, start)
         return start
 
     async def complete(self, records: Sequence[InputRecord]) -> list[InputRecord]:

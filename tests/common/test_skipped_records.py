@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from services.common.skipped_records import SkippedRecords
+from services.common.skipped_records import STUCK_FETCH_S, SkippedRecords
 
 TP = ("sales-channel.amazon-orders", 3)
 
@@ -36,3 +36,18 @@ def test_a_fetch_still_under_way_is_not_restarted() -> None:
     assert guard.rewound(TP, position=10) is None
     assert guard.rewound(TP, position=None) is None
     assert guard.lagging(lambda tp: 20, still_for=5.0) == []  # waits another period before asking again
+
+
+def test_a_partition_still_for_long_without_a_skip_has_its_fetch_restarted() -> None:
+    guard = lagging_guard(10, 6.0)
+    assert guard.rewound(TP, position=10) is None
+    guard.still_since[TP] -= STUCK_FETCH_S  # as if asked again and again for that long
+    assert guard.rewound(TP, position=10) == 10
+    assert TP not in guard.still_since
+
+
+def test_a_delivered_record_ends_the_stillness() -> None:
+    guard = lagging_guard(10, 6.0)
+    assert guard.rewound(TP, position=10) is None
+    guard._advance(TP, 11)
+    assert TP not in guard.still_since
