@@ -19,7 +19,9 @@ persisted offsets are recorded, so the store never holds a state its changelog l
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping
+from functools import lru_cache
 from typing import Any
 
 from aiokafka.partitioner import murmur2
@@ -29,9 +31,21 @@ from faust.types import TP
 SendToPartition = Callable[[str, bytes, bytes, int], Awaitable["asyncio.Future[Any]"]]
 
 
+@lru_cache(maxsize=1 << 16)
+def _key_hash(key: bytes) -> int:
+    return murmur2(key) & 0x7FFFFFFF  # pure Python in aiokafka: cached, as an order's key recurs
+
+
 def partition_of(key: bytes, partitions: int) -> int:
     """Kafka's default partitioner, as the Java client and aiokafka place a keyed record."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return _key_hash(key) % partitions
+
+
+def key_partitioner(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
+    """aiokafka's default partitioner (murmur2 of the key over all partitions) with the hash cached."""
+    if key is None:
+        return random.choice(available or all_partitions)
+    return all_partitions[_key_hash(key) % len(all_partitions)]
 
 
 class PartitionedTable(MutableMapping[bytes, bytes]):

@@ -12,6 +12,8 @@ import asyncio
 
 from aiokafka import AIOKafkaProducer
 
+from services.common.partitioned_table import key_partitioner
+
 
 class OutputProducer:
     def __init__(self, bootstrap_servers: str) -> None:
@@ -31,7 +33,7 @@ class OutputProducer:
         async with self._starting:
             if self._producer is None:
                 producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all",
-                                            linger_ms=5, max_batch_size=512 * 1024)
+                                            linger_ms=5, max_batch_size=512 * 1024, partitioner=key_partitioner)
                 await producer.start()
                 self._producer = producer
             return self._producer

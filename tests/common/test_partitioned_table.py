@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kafka.partitioner import murmur2 as kafka_python_murmur2
 
-from services.common.partitioned_table import partition_of
+from services.common.partitioned_table import key_partitioner, partition_of
 from services.inventory_reserver.partitions import partition_for
 
 
@@ -14,3 +14,4 @@ def test_partition_of_agrees_with_kafka_pythons_java_compatible_partitioner() ->
         expected = (kafka_python_murmur2(key) & 0x7FFFFFFF) % 8  # kafka-python's DefaultPartitioner
         assert partition_of(key, 8) == expected
         assert partition_for(key.decode(), 8) == expected
+        assert key_partitioner(key, list(range(8)), [0, 1]) == expected  # every partition, available or not
