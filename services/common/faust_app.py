@@ -36,10 +36,10 @@ def worker_datadir(settings: Settings, service: str) -> Path:
 
 # RocksDB table stores keep one database per partition, each with Faust's defaults of a 2 GiB
 # block cache, 500 MiB compressed cache and three 64 MiB memtables: memory then grows with the
-# data written until those caps. These bound a worker's table memory to about 12 MiB per
+# data written until those caps. These bound a worker's table memory to about 40 MiB per
 # partition; reads of orders not in the cache go to disk (the OS page cache).
 ROCKSDB_OPTIONS: dict[str, int] = {
-    "write_buffer_size": 4 * 1024**2,
+    "write_buffer_size": 16 * 1024**2,
     "max_write_buffer_number": 2,
     "target_file_size_base": 16 * 1024**2,
     "block_cache_size": 4 * 1024**2,
