@@ -198,15 +198,16 @@ def group_member_count(admin: KafkaAdminClient, group_id: str) -> int:
 
 
 def verified_end_offsets(reader: KafkaConsumer, reported: dict[Any, int], timeout_s: float = 10.0) -> dict[Any, int]:
-    """End offsets confirmed by reading the last batch (``reader`` is a group-less consumer
-    this function may reassign).
+    """End offsets confirmed by reading from the reported end to the last record (``reader`` is a
+    group-less consumer this function may reassign).
 
-    Work-around (docs/tansu-notes.md #7): Tansu answers ListOffsets(latest) with the start of
-    the last record batch + 1, not the high watermark. Fetching from ``end - 1`` returns that
-    whole batch there, hence the real end; on Apache Kafka it returns the last record and
-    changes nothing. Each partition is read until it answers (up to ``timeout_s`` in all): a
-    partition left unconfirmed keeps the reported end and is logged, since an end too low makes
-    Faust's recovery stop short or refuse a RocksDB store as inconsistent."""
+    Work-around (docs/tansu-notes.md #7, #14): Tansu answers ListOffsets(latest) with the start
+    of the last record batch + 1, or with an older batch's, not the high watermark. Reading
+    from ``end - 1`` everything the first fetch of each partition brings (up to
+    max.partition.fetch.bytes, several batches) finds the real end; on Apache Kafka it reads the
+    last record and changes nothing. A partition that never answers within
+    ``timeout_s`` keeps the reported end and is logged, since an end too low makes Faust's
+    recovery stop short or refuse a RocksDB store as inconsistent."""
     check = {tp: end for tp, end in reported.items() if end > 0}
     if not check:
         return dict(reported)
@@ -214,14 +215,22 @@ def verified_end_offsets(reader: KafkaConsumer, reported: dict[Any, int], timeou
     for tp, end in check.items():
         reader.seek(tp, end - 1)
     out = dict(reported)
-    pending = set(check)
+    answered: set[Any] = set()
     deadline = time.monotonic() + timeout_s
-    while pending and time.monotonic() < deadline:
-        for tp, records in reader.poll(timeout_ms=500).items():
+    draining = False
+    while time.monotonic() < deadline:
+        # Until every partition answered, wait for fetches; then take only what the fetches
+        # already brought (a poll returns at most max_poll_records of them): a partition being
+        # written meanwhile must not keep this reading.
+        batch = reader.poll(timeout_ms=0 if draining else 300)
+        for tp, records in batch.items():
             if records:
                 out[tp] = max(out[tp], records[-1].offset + 1)
-                pending.discard(tp)
-    if pending:
+                answered.add(tp)
+        if draining and not any(batch.values()):
+            break
+        draining = answered >= set(check)
+    if pending := set(check) - answered:
         log.warning("end offsets not confirmed by a read (reported ends kept): %s",
                     sorted(f"{tp.topic}[{tp.partition}]" for tp in pending))
     return out
@@ -230,7 +239,8 @@ def verified_end_offsets(reader: KafkaConsumer, reported: dict[Any, int], timeou
 def end_offsets(bootstrap_servers: str, partitions: Iterable[Any]) -> dict[Any, int]:
     """The real end offset of each partition, on any Kafka-protocol broker."""
     reader = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
-                           auto_offset_reset="earliest", max_partition_fetch_bytes=1024 * 1024)
+                           auto_offset_reset="earliest", max_partition_fetch_bytes=1024 * 1024,
+                           fetch_max_wait_ms=100)  # an empty fetch ends the read (tansu-notes #12)
     try:
         tps = list(partitions)
         return verified_end_offsets(reader, reader.end_offsets(tps))
