@@ -70,22 +70,21 @@ class PartitionedTable(MutableMapping[bytes, bytes]):
         for partition, offset in offsets.items():
             self.table.data.set_persisted_offset(TP(topic, partition), offset)
 
+    # RocksDB stores hold one database per partition; any other store (memory) is one mapping.
+    def _db(self, partition: int) -> Any | None:
+        open_db = getattr(self.table.data, "_db_for_partition", None)
+        return open_db(partition) if open_db is not None else None
+
     def _put_local(self, key: bytes, value: bytes, partition: int) -> None:
-        db = self._db(key)
+        db = self._db(partition)
         if db is None:
             self.table.data.data[key] = value
         else:
             db.put(key, value)
             self.table.data._key_index[key] = partition
 
-    # RocksDB stores hold one database per partition; any other store (memory) is one mapping.
-    def _db(self, key: bytes) -> Any | None:
-        store = self.table.data
-        open_db = getattr(store, "_db_for_partition", None)
-        return open_db(partition_of(key, self.partitions)) if open_db is not None else None
-
     def __getitem__(self, key: bytes) -> bytes:
-        db = self._db(key)
+        db = self._db(partition_of(key, self.partitions))
         value = self.table.data.data.get(key) if db is None else db.get(key)
         if value is None:
             raise KeyError(key)
@@ -100,22 +99,13 @@ class PartitionedTable(MutableMapping[bytes, bytes]):
         if key not in self:
             raise KeyError(key)
         partition = partition_of(key, self.partitions)
-        db = self._db(key)
+        db = self._db(partition)
         if db is None:
             del self.table.data.data[key]
         else:
             db.delete(key)
             self.table.data._key_index.pop(key, None)
         self.table.send_changelog(partition, key, None, value_serializer="raw")
-
-    def __contains__(self, key: object) -> bool:
-        if not isinstance(key, bytes):
-            return False
-        try:
-            self[key]
-        except KeyError:
-            return False
-        return True
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(list(self.table.keys()))

@@ -18,7 +18,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
+from faust.types import TP
 from kafka import KafkaConsumer, TopicPartition
 
 from services.common.kafka import end_offsets
@@ -72,6 +74,20 @@ class SkippedRecords:
             if end is not None and expected < end and now - self.moved_at.get(tp, now) > still_for:
                 out.append(tp)
         return out
+
+    def end_of(self, tp: tuple[str, int], highwater: int | None) -> int | None:
+        """The partition's end as last known: the consumer's ``highwater``, or its end offset when
+        it was assigned (before any fetch answered; also exact on Tansu)."""
+        known = [end for end in (highwater, self.ends_at_assignment.get(tp)) if end is not None]
+        return max(known) if known else None
+
+    async def seek_back(self, consumer: Any, still_for: float) -> None:
+        """Seek the stream's ``consumer`` (a Faust consumer) back on every partition that is
+        ``lagging`` and ``rewound`` says to restart."""
+        for tp in self.lagging(lambda t: self.end_of(t, consumer.highwater(TP(*t))), still_for):
+            offset = self.rewound(tp, await consumer.position(TP(*tp)))
+            if offset is not None:
+                await consumer.seek(TP(*tp), offset)
 
     def _advance(self, tp: tuple[str, int], offset: int) -> None:
         if offset > self.expected.get(tp, -1):

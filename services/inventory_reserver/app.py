@@ -149,11 +149,6 @@ def build_app(settings: Settings) -> ReserverApp:
         assigned: set[TP] = args[1]  # (app, assigned); mode signals pass the sender first
         await skipped.prime([(tp.topic, tp.partition) for tp in assigned if tp.topic in inputs])
 
-    def end_of(tp: tuple[str, int]) -> int | None:
-        known = [end for end in (app.consumer.highwater(TP(*tp)), skipped.ends_at_assignment.get(tp))
-                 if end is not None]
-        return max(known) if known else None
-
     async def handle(r: InputRecord) -> None:
         await reserver.on_record(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp_ms)
 
@@ -164,10 +159,7 @@ def build_app(settings: Settings) -> ReserverApp:
             return
         try:
             async with handling:
-                for tp in skipped.lagging(end_of, READ_BACK_AFTER_SECONDS):
-                    offset = skipped.rewound(tp, await app.consumer.position(TP(*tp)))
-                    if offset is not None:
-                        await app.consumer.seek(TP(*tp), offset)
+                await skipped.seek_back(app.consumer, READ_BACK_AFTER_SECONDS)
         except Exception as exc:  # noqa: BLE001
             die("read-back", exc)
 

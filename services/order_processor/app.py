@@ -144,35 +144,20 @@ def build_app(settings: Settings) -> ProcessorApp:
     folding = asyncio.Lock()
     streams: list[Any] = []
 
-    def end_of(tp: tuple[str, int]) -> int | None:
-        """The partition's end as last known: the consumer's high watermark, or its end offset
-        when it was assigned (before any fetch answered; also exact on Tansu)."""
-        highwater = app.consumer.highwater(TP(*tp))
-        at_assignment = skipped.ends_at_assignment.get(tp)
-        known = [end for end in (highwater, at_assignment) if end is not None]
-        return max(known) if known else None
-
     def behind(tp: tuple[str, int]) -> bool | None:
         """Has this input partition records we have not received? None: not known yet."""
-        end = end_of(tp)
+        end = skipped.end_of(tp, app.consumer.highwater(TP(*tp)))
         expected = skipped.expected.get(tp)
         if end is None or expected is None:
             return None
         return expected < end
-
-    async def seek_back_stalled(now: float) -> None:
-        """Input partitions the stream stopped delivering (services/common/skipped_records.py)."""
-        for tp in skipped.lagging(end_of, ALIGN_READ_BACK_SECONDS):
-            offset = skipped.rewound(tp, await app.consumer.position(TP(*tp)))
-            if offset is not None:
-                await app.consumer.seek(TP(*tp), offset)
 
     async def fold_ready() -> None:
         """Fold what the aligner releases, then ack it: Faust commits an offset only once every
         record before it is acked, so a record held back is never committed unfolded."""
         async with folding:
             now = asyncio.get_running_loop().time()
-            await seek_back_stalled(now)
+            await skipped.seek_back(app.consumer, ALIGN_READ_BACK_SECONDS)  # partitions the stream stopped delivering
             records = aligner.release(behind, now)
             if not records:
                 await commit_if_safe(now)

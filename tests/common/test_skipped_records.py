@@ -51,3 +51,12 @@ def test_a_delivered_record_ends_the_stillness() -> None:
     assert guard.rewound(TP, position=10) is None
     guard._advance(TP, 11)
     assert TP not in guard.still_since
+
+
+def test_the_end_is_the_later_of_the_high_watermark_and_the_end_at_assignment() -> None:
+    guard = lagging_guard(10, 0.0)
+    assert guard.end_of(TP, None) is None
+    guard.ends_at_assignment[TP] = 20
+    assert guard.end_of(TP, None) == 20
+    assert guard.end_of(TP, 15) == 20  # a high watermark not yet caught up with the assignment's end
+    assert guard.end_of(TP, 25) == 25

@@ -92,10 +92,7 @@ def supervised_wait(settings: Settings, processor: ServiceProcess,
         if not processor.alive():
             processor.start()
         time.sleep(interval)
-    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
-    parts = [TopicPartition(ORDER_LIFECYCLE, p) for p in sorted(probe.partitions_for_topic(ORDER_LIFECYCLE) or ())]
-    probe.close()
-    ends = end_offsets(settings.kafka_bootstrap_servers, parts)
+    ends = end_offsets(settings.kafka_bootstrap_servers, lifecycle_partitions(settings))
     raise AssertionError(f"timed out after {timeout}s; saw {len(events)} events; topic end offsets "
                          f"{sorted((tp.partition, end) for tp, end in ends.items())}")
 
