@@ -22,10 +22,12 @@ from schemas.events.lifecycle import (
 )
 from schemas.events.magento import (
     MagentoOrderCanceledV1,
+    MagentoOrderCanceledV2,
     MagentoOrderCreatedV1,
     MagentoOrderDeletedV1,
     MagentoOrderFailedV1,
     MagentoOrderShippedV1,
+    MagentoOrderShippedV2,
     MagentoReservationSyncedV1,
 )
 from schemas.events.poller import AmazonOrderChangedV1, AmazonOrderChangedV2, StorePollCompletedV1
@@ -49,7 +51,9 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     MagentoOrderFailedV1,
     MagentoOrderDeletedV1,
     MagentoOrderCanceledV1,
+    MagentoOrderCanceledV2,
     MagentoOrderShippedV1,
+    MagentoOrderShippedV2,
     MagentoReservationSyncedV1,
     ReservationPlacedV1,
     ReservationReleasedV1,

@@ -10,6 +10,17 @@ FaultKind = Literal["status", "lock_wait", "commit_then_drop"]
 FAULT_KINDS = ("status", "lock_wait", "commit_then_drop")
 ANY_ROUTE = "*"
 
+# The route keys of the writer's mutating calls (method + the schema's path template, parameter
+# names included: a key spelled otherwise never matches). Each commits before its answer is sent,
+# so "commit_then_drop" on any of them leaves the effect in place and the caller without an answer.
+ORDER_CREATE = "PUT /V1/orders/create"
+ORDER_CANCEL = "POST /V1/orders/{id}/cancel"
+ORDER_INVOICE = "POST /V1/order/{orderId}/invoice"
+ORDER_SHIP = "POST /V1/order/{orderId}/ship"
+ORDER_COMMENT = "POST /V1/orders/{id}/comments"
+RESERVATIONS = "POST /V1/sales-channel/reservations"
+COMMAND_ROUTES = (ORDER_CREATE, ORDER_CANCEL, ORDER_INVOICE, ORDER_SHIP, ORDER_COMMENT, RESERVATIONS)
+
 
 class ConnectionDropped(Exception):
     """Raised after the order was committed to abort the HTTP response ("commit then drop").

@@ -101,7 +101,7 @@ class LogLevel(StrEnum):
 
 # The failure entries of SPEC §4, in the seed's wording (the only way to tell them apart in v1).
 _FAILURE = re.compile(
-    r"^(Unable to reserve inventory: |Cannot create sales order: |Magento order \S+ could not be canceled: )"
+    r"^(Unable to reserve inventory: |Cannot create sales order: |Magento order \S+ could not be (canceled|shipped): )"
 )
 
 

@@ -73,6 +73,21 @@ class MagentoOrderCanceledV1(Event):
     data: MagentoOrderCanceledData
 
 
+class MagentoOrderCanceledDataV2(MagentoOrderCanceledData):
+    # The Magento order's state as read after the command (new, processing, complete, canceled,
+    # closed, holded); None when Magento could not be read.
+    magento_state: str | None = None
+
+
+class MagentoOrderCanceledV2(MagentoOrderCanceledV1):
+    """v2: states what Magento holds after the command (``magento_state``), read again after any
+    call whose answer was lost. A subclass of v1 on purpose: a v1 consumer keeps working."""
+
+    SCHEMA_VERSION: ClassVar[int] = 2
+    schema_version: Literal[2] = 2  # type: ignore[assignment]
+    data: MagentoOrderCanceledDataV2
+
+
 class MagentoOrderShippedData(Model):
     request_seq: int = Field(ge=1)
     magento_order_number: str
@@ -88,6 +103,20 @@ class MagentoOrderShippedV1(Event):
     event_type: Literal["magento.order.shipped"] = "magento.order.shipped"
     schema_version: Literal[1] = 1
     data: MagentoOrderShippedData
+
+
+class MagentoOrderShippedDataV2(MagentoOrderShippedData):
+    # The Magento order's state as read after the command; None when Magento could not be read.
+    magento_state: str | None = None
+
+
+class MagentoOrderShippedV2(MagentoOrderShippedV1):
+    """v2: states what Magento holds after the command (``magento_state``), read again after any
+    call whose answer was lost. A subclass of v1 on purpose: a v1 consumer keeps working."""
+
+    SCHEMA_VERSION: ClassVar[int] = 2
+    schema_version: Literal[2] = 2  # type: ignore[assignment]
+    data: MagentoOrderShippedDataV2
 
 
 class MagentoReservationSyncedData(Model):

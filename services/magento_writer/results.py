@@ -8,7 +8,9 @@ from typing import Any
 from schemas.envelope import Event
 from schemas.events.magento import (
     MagentoOrderCanceledData,
+    MagentoOrderCanceledDataV2,
     MagentoOrderCanceledV1,
+    MagentoOrderCanceledV2,
     MagentoOrderCreatedData,
     MagentoOrderCreatedV1,
     MagentoOrderDeletedData,
@@ -16,7 +18,9 @@ from schemas.events.magento import (
     MagentoOrderFailedData,
     MagentoOrderFailedV1,
     MagentoOrderShippedData,
+    MagentoOrderShippedDataV2,
     MagentoOrderShippedV1,
+    MagentoOrderShippedV2,
     MagentoReservationSyncedData,
     MagentoReservationSyncedV1,
 )
@@ -51,12 +55,16 @@ def deleted(command: Event, data: MagentoOrderDeletedData) -> MagentoOrderDelete
 
 
 def canceled(command: Event, data: MagentoOrderCanceledData) -> MagentoOrderCanceledV1:
-    result: MagentoOrderCanceledV1 = _build(MagentoOrderCanceledV1, command, "canceled", data)
+    """v2 (with ``magento_state``, what Magento holds) when the data carries it."""
+    model = MagentoOrderCanceledV2 if isinstance(data, MagentoOrderCanceledDataV2) else MagentoOrderCanceledV1
+    result: MagentoOrderCanceledV1 = _build(model, command, "canceled", data)
     return result
 
 
 def shipped(command: Event, data: MagentoOrderShippedData) -> MagentoOrderShippedV1:
-    result: MagentoOrderShippedV1 = _build(MagentoOrderShippedV1, command, "shipped", data)
+    """v2 (with ``magento_state``, what Magento holds) when the data carries it."""
+    model = MagentoOrderShippedV2 if isinstance(data, MagentoOrderShippedDataV2) else MagentoOrderShippedV1
+    result: MagentoOrderShippedV1 = _build(model, command, "shipped", data)
     return result
 
 

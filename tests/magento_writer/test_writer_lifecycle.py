@@ -19,7 +19,7 @@ from services.magento_writer.handlers import handle
 from services.magento_writer.handlers.lifecycle import ship_order, tracks_of
 from services.magento_writer.main import build_context
 from tests.harness import TopicReader
-from tests.magento_writer.conftest import FAST_RETRIES, Bus, InProcessWriter
+from tests.magento_writer.conftest import FAST_RETRIES, Bus, InProcessWriter, ledger_row
 from tests.magento_writer.factories import (
     amazon_order,
     cancel_requested,
@@ -31,6 +31,8 @@ from tests.magento_writer.factories import (
 )
 
 pytestmark = pytest.mark.integration
+SHIP_ROUTE = "POST /V1/order/{orderId}/ship"
+CANCEL_ROUTE = "POST /V1/orders/{id}/cancel"
 
 
 def _of(events: list[Any], kind: type) -> list[Any]:
@@ -106,6 +108,38 @@ def test_ship_sends_the_amazon_tracking_numbers_with_the_shipment(
         {"track_number": "RR123456789GB", "title": "Royal Mail", "carrier_code": "custom"},
     ]
     assert magento.get_order(entity_id)["state"] == "complete"
+
+
+def test_ship_committed_then_dropped_is_published_complete(magento: Any, writer: InProcessWriter, bus: Bus) -> None:
+    """Issue 16: the ship call committed, its answer was lost, the retry met Magento's refusal."""
+    store, order, created = _create(bus, magento, "L-SKU-5", qty=2)
+    entity_id = created.data.magento_order_id
+    magento.inject_fault(SHIP_ROUTE, "commit_then_drop")
+    ship = shipment_requested(store, order, created.data.magento_order_number, entity_id, seq=6)
+    bus.command(ship)
+    shipped = _of(bus.wait(ship.key, lambda ev: bool(_of(ev, MagentoOrderShippedV1))), MagentoOrderShippedV1)[0]
+    assert [c["dropped"] for c in magento.calls(SHIP_ROUTE) if f"/order/{entity_id}/" in c["path"]][0]
+    assert magento.get_order(entity_id)["state"] == "complete"
+    assert (shipped.data.invoiced, shipped.data.shipped, shipped.data.complete) == (True, True, True)
+    assert shipped.data.reason is None and shipped.data.magento_state == "complete"
+    assert len(magento.shipments(entity_id)) == 1
+    row = ledger_row(writer.settings, store, order.amazon_order_id)
+    assert row is not None and row["state"] == "complete"
+
+
+def test_cancel_committed_then_dropped_is_published_canceled(magento: Any, writer: InProcessWriter, bus: Bus) -> None:
+    """Issue 16: the cancel committed, its answer was lost, the retry answered false."""
+    store, order, created = _create(bus, magento, "L-SKU-6")
+    entity_id = created.data.magento_order_id
+    magento.inject_fault(CANCEL_ROUTE, "commit_then_drop")
+    cancel = cancel_requested(store, order.amazon_order_id, created.data.magento_order_number, entity_id, seq=7)
+    bus.command(cancel)
+    result = _of(bus.wait(cancel.key, lambda ev: bool(_of(ev, MagentoOrderCanceledV1))), MagentoOrderCanceledV1)[0]
+    assert [c["dropped"] for c in magento.calls(CANCEL_ROUTE) if f"/orders/{entity_id}/" in c["path"]][0]
+    assert magento.get_order(entity_id)["state"] == "canceled"
+    assert result.data.ok and result.data.reason is None and result.data.magento_state == "canceled"
+    row = ledger_row(writer.settings, store, order.amazon_order_id)
+    assert row is not None and row["state"] == "canceled"
 
 
 def test_pending_reservation_handed_over_to_the_magento_order(magento: Any, writer: InProcessWriter, bus: Bus) -> None:

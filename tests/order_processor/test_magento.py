@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from schemas.events.magento import (
+    MagentoOrderCanceledDataV2,
+    MagentoOrderCanceledV2,
+    MagentoOrderShippedDataV2,
+    MagentoOrderShippedV2,
+)
 from schemas.types import AmazonStatus as S
-from schemas.types import FulfillmentChannel, MagentoState
+from schemas.types import FulfillmentChannel, MagentoState, TabStatus
 from tests.order_processor.driver import Fold
 from tests.order_processor.factory import Script, store_config
 
@@ -190,3 +196,83 @@ def test_commands_carry_source_time_and_causation() -> None:
     for out in run.outputs:
         assert out.occurred_at == source.occurred_at and out.causation_id == source.event_id
         assert out.key == script.key and out.producer == "order_processor"
+
+
+# --- ship and cancel outcomes as the writer states them (issue 16) ----------------------------
+
+
+def _shipped_v2(script: Script, *, complete: bool, state: str | None, reason: str | None = None,
+                invoiced: bool = True, shipped: bool = True, number: str = "100000123") -> MagentoOrderShippedV2:
+    data = MagentoOrderShippedDataV2(request_seq=1, magento_order_number=number, invoiced=invoiced,
+                                     shipped=shipped, complete=complete, reason=reason, magento_state=state)
+    return MagentoOrderShippedV2.build(key=script.key, occurred_at=script._tick(), producer="magento_writer",
+                                       data=data, identity=(complete, reason, script.seq))
+
+
+def _canceled_v2(script: Script, *, ok: bool, state: str | None, reason: str | None = None,
+                 number: str = "100000123") -> MagentoOrderCanceledV2:
+    data = MagentoOrderCanceledDataV2(request_seq=1, magento_order_number=number, ok=ok, reason=reason,
+                                      magento_state=state)
+    return MagentoOrderCanceledV2.build(key=script.key, occurred_at=script._tick(), producer="magento_writer",
+                                        data=data, identity=(ok, reason, script.seq))
+
+
+def _shipping() -> tuple[Fold, Script]:
+    run = Fold(store_config(create_invoice_and_shipment=True))
+    script = Script()
+    run(script.amazon(S.UNSHIPPED), script.created("100000123"), script.amazon(S.SHIPPED))
+    assert len(run.shipments) == 1
+    return run, script
+
+
+def test_ship_that_completed_in_magento_completes_the_order_and_says_so() -> None:
+    run, script = _shipping()
+    run(_shipped_v2(script, complete=True, state="complete"))
+    assert run.view.magento_state is MagentoState.COMPLETE and run.view.status is TabStatus.COMPLETED
+    assert run.log[-1] == "Status updated to completed."
+
+
+def test_ship_that_did_not_complete_is_logged_with_its_reason_once() -> None:
+    run, script = _shipping()
+    run(_shipped_v2(script, complete=False, shipped=False, state="processing", reason="Service Unavailable"))
+    assert run.log[-1] == "Magento order 100000123 could not be shipped: Service Unavailable."
+    assert run.view.last_action == run.log[-1]
+    assert run.view.magento_state is MagentoState.CREATED and run.view.status is TabStatus.SHIPPED
+    before = len(run.log)
+    run(_shipped_v2(script, complete=False, shipped=False, state="processing", reason="Service Unavailable."))
+    assert len(run.log) == before  # the same reason again adds no second identical entry
+
+
+def test_a_v1_ship_result_that_did_not_complete_is_logged_too() -> None:
+    run, script = _shipping()
+    run(script.shipped(complete=False, number="100000123"))
+    assert run.log[-1] == "Magento order 100000123 could not be shipped: unknown error."
+
+
+def test_ship_failure_is_an_error_entry_of_the_v2_log() -> None:
+    from schemas.events.lifecycle import LogLevel, OrderLogAppendedV2, level_of
+
+    run, script = _shipping()
+    run(_shipped_v2(script, complete=False, invoiced=False, shipped=False, state="canceled",
+                    reason="the Magento order is canceled"))
+    [entry] = [e for e in run.outputs if isinstance(e, OrderLogAppendedV2)][-1:]
+    assert entry.data.entry.message == "Magento order 100000123 could not be shipped: the Magento order is canceled."
+    assert entry.data.entry.level is LogLevel.ERROR is level_of(entry.data.entry.message)
+
+
+def test_cancel_that_committed_in_magento_is_logged_canceled() -> None:
+    run = Fold(store_config())
+    script = Script()
+    run(script.amazon(S.UNSHIPPED), script.created("100000123"), script.amazon(S.CANCELED))
+    run(_canceled_v2(script, ok=True, state="canceled"))
+    assert run.log[-1] == "Magento order 100000123 was canceled."
+    assert run.view.magento_state is MagentoState.CANCELED
+
+
+def test_cancel_refused_v2_is_logged_with_the_reason_magento_gives_now() -> None:
+    run = Fold(store_config())
+    script = Script()
+    run(script.amazon(S.UNSHIPPED), script.created("100000123"), script.amazon(S.CANCELED))
+    reason = "Magento does not allow canceling an order in state complete (status complete)"
+    run(_canceled_v2(script, ok=False, state="complete", reason=reason))
+    assert run.log[-1] == f"Magento order 100000123 could not be canceled: {reason}."

@@ -41,5 +41,10 @@ def magento_cancel_failed(number: str, reason: str | None) -> str:
     return f"Magento order {number} could not be canceled: {_reason(reason)}."
 
 
+def magento_ship_failed(number: str, reason: str | None) -> str:
+    """SPEC §4 has no entry for it: worded as the cancel failure is."""
+    return f"Magento order {number} could not be shipped: {_reason(reason)}."
+
+
 def magento_deleted(number: str) -> str:
     return f"Magento order {number} was deleted."

@@ -9,10 +9,12 @@ from schemas.envelope import Event
 from schemas.events.lifecycle import LogLevel
 from schemas.events.magento import (
     MagentoOrderCanceledV1,
+    MagentoOrderCanceledV2,
     MagentoOrderCreatedV1,
     MagentoOrderDeletedV1,
     MagentoOrderFailedV1,
     MagentoOrderShippedV1,
+    MagentoOrderShippedV2,
 )
 from schemas.events.poller import AmazonOrderChangedV1, tracks_of
 from schemas.events.requests import MagentoRetryRequestedV1
@@ -223,10 +225,17 @@ def _canceled(fx: Effects, event: MagentoOrderCanceledV1) -> None:
 
 
 def _shipped(fx: Effects, event: MagentoOrderShippedV1) -> None:
+    """Complete: the status turns Completed (logged by the transition). Anything else is a ship
+    that did not complete: logged as a failed action with the writer's reason, once per reason."""
     s = fx.state
-    if event.data.complete and s.magento_state is MagentoState.CREATED:
-        s.magento_complete = True
-        s.magento_state = MagentoState.COMPLETE
+    if event.data.complete:
+        if s.magento_state is MagentoState.CREATED:
+            s.magento_complete = True
+            s.magento_state = MagentoState.COMPLETE
+        return
+    message = msg.magento_ship_failed(event.data.magento_order_number, event.data.reason)
+    if message != s.last_action:
+        fx.log(message, LogLevel.ERROR)
 
 
 # --- reservations and user requests ------------------------------------------------------
@@ -265,7 +274,9 @@ _HANDLERS: dict[type[Event], Callable[[Effects, object], None]] = {
     MagentoOrderFailedV1: _failed,  # type: ignore[dict-item]
     MagentoOrderDeletedV1: _deleted,  # type: ignore[dict-item]
     MagentoOrderCanceledV1: _canceled,  # type: ignore[dict-item]
+    MagentoOrderCanceledV2: _canceled,  # type: ignore[dict-item]
     MagentoOrderShippedV1: _shipped,  # type: ignore[dict-item]
+    MagentoOrderShippedV2: _shipped,  # type: ignore[dict-item]
     ReservationPlacedV1: _reserved,  # type: ignore[dict-item]
     ReservationReleasedV1: _released,  # type: ignore[dict-item]
     ReservationFailedV1: _reservation_failed,  # type: ignore[dict-item]
