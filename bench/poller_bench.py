@@ -11,7 +11,8 @@ Prints, in Amazon time: order changes synchronised per hour against the rate-lim
 (searchOrders calls per hour x 100 orders per page), the p50/p99 delay from an Amazon change
 (the order's lastUpdatedTime) to its acknowledged event, and the process's peak RSS.
 
-Needs PostgreSQL (``TEST_PG_ADMIN_URL``, as the tests) and starts its own Tansu broker.
+Needs PostgreSQL (``TEST_PG_ADMIN_URL``, as the tests) and starts its own broker
+(``--broker kafka|tansu``, Kafka by default).
 
     .venv/bin/python bench/poller_bench.py            # 1000 stores, 4x, 85 s of polling (< 2 min)
     .venv/bin/python bench/poller_bench.py --stores 200 --compression 10 --duration 60
@@ -41,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench._broker import add_broker_argument, start_bench_broker  # noqa: E402
 from sandbox.spapi import SandboxState  # noqa: E402
 from sandbox.spapi.clock import SandboxClock  # noqa: E402
 from sandbox.spapi.server import create_app  # noqa: E402
@@ -48,11 +50,11 @@ from schemas import Event  # noqa: E402
 from schemas.events.poller import AmazonOrderChangedV1  # noqa: E402
 from schemas.topics import AMAZON_ORDERS, POLLER_SYNC  # noqa: E402
 from schemas.types import OrderSettings, StoreConfig  # noqa: E402
-from services.common.broker import start_tansu  # noqa: E402
 from services.common.db import get_engine, upgrade  # noqa: E402
 from services.common.kafka import ensure_topics, make_producer  # noqa: E402
 from services.common.logging import configure  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
+from services.devbroker import free_port  # noqa: E402
 from services.poller import metrics  # noqa: E402
 from services.poller.publisher import EventPublisher  # noqa: E402
 from services.poller.ratelimit import DEFAULT_RATES, Backoff, RateLimits  # noqa: E402
@@ -60,7 +62,6 @@ from services.poller.scheduler import StoreScheduler  # noqa: E402
 from services.poller.spapi.http import HttpOrdersClient  # noqa: E402
 from services.poller.state import PollerState  # noqa: E402
 from services.poller.sync import Poller  # noqa: E402
-from tests.harness import free_port  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 POLL_INTERVAL_AMAZON_S = 180
@@ -201,12 +202,13 @@ def main() -> None:
     ap.add_argument("--compression", type=float, default=4.0, help="Amazon seconds per real second")
     ap.add_argument("--duration", type=float, default=85.0, help="real seconds of polling")
     ap.add_argument("--orders-per-store-hour", type=float, default=30.0)
+    add_broker_argument(ap)
     args = ap.parse_args()
     configure("WARNING", "console")
     k = args.compression
 
-    port = free_port()
-    broker = start_tansu("127.0.0.1", port)
+    broker = start_bench_broker(args.broker)
+    port = broker.nodes[0].port
     db = f"sc_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -300,7 +302,7 @@ def main() -> None:
         get_engine.cache_clear()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        broker.terminate()
+        broker.stop()
 
     hours = amazon_seconds / 3600
     calls = {

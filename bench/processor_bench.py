@@ -1,4 +1,5 @@
-"""Order-processor benchmark on a real broker (its own Tansu) with the processor as a real process.
+"""Order-processor benchmark on a real broker (its own Apache Kafka, or Tansu
+with --broker tansu) with the processor as a real process.
 
 1. Pre-produces ``--events`` Amazon status facts for ``--orders`` orders (default: a quick run;
    ``--full`` = 1,000,000 events for 100,000 orders), then starts the processor and measures the
@@ -30,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition  # noqa: E402
 
+from bench._broker import add_broker_argument, start_bench_broker  # noqa: E402
 from schemas import encode  # noqa: E402
 from schemas.events.poller import AmazonOrderChangedData, AmazonOrderChangedV1  # noqa: E402
 from schemas.topics import AMAZON_ORDERS, ORDER_LIFECYCLE, STORES  # noqa: E402
@@ -42,12 +44,11 @@ from schemas.types import (  # noqa: E402
     OrderSettings,
     StoreConfig,
 )
-from services.common.broker import start_tansu  # noqa: E402
 from services.common.kafka import end_offsets, ensure_topics, make_producer, publish_sync  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
 from services.order_processor.app import APP_ID  # noqa: E402
 from services.stores.registry import configured_event  # noqa: E402
-from tests.harness import TANSU_TIMINGS, ServiceProcess, free_port, settings_env  # noqa: E402
+from tests.harness import TEST_TIMINGS, ServiceProcess, settings_env  # noqa: E402
 
 STORE = "bench"
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -156,13 +157,14 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="processor worker processes (one consumer group)")
     ap.add_argument("--store", default="memory://",
                     help="Faust table store, e.g. rocksdb:// (needs rocksdict) to check memory does not grow")
+    add_broker_argument(ap)
     args = ap.parse_args()
     if args.full:
         args.events, args.orders = 1_000_000, 100_000
     steps = max(args.events // args.orders, 1)
 
-    port = free_port()
-    broker = start_tansu("127.0.0.1", port)
+    broker = start_bench_broker(args.broker)
+    port = broker.nodes[0].port
     data_dir = Path(tempfile.mkdtemp(prefix="processor-bench-"))
     settings = Settings(
         kafka_bootstrap_servers=f"127.0.0.1:{port}",
@@ -170,10 +172,10 @@ def main() -> None:
         data_dir=data_dir,
         faust_store=args.store,
         log_format="console",
-        kafka_session_timeout_ms=int(TANSU_TIMINGS["KAFKA_SESSION_TIMEOUT_MS"]),
-        kafka_heartbeat_interval_ms=int(TANSU_TIMINGS["KAFKA_HEARTBEAT_INTERVAL_MS"]),
-        kafka_max_poll_interval_ms=int(TANSU_TIMINGS["KAFKA_MAX_POLL_INTERVAL_MS"]),
-        kafka_rebalance_timeout_ms=int(TANSU_TIMINGS["KAFKA_REBALANCE_TIMEOUT_MS"]),
+        kafka_session_timeout_ms=int(TEST_TIMINGS["KAFKA_SESSION_TIMEOUT_MS"]),
+        kafka_heartbeat_interval_ms=int(TEST_TIMINGS["KAFKA_HEARTBEAT_INTERVAL_MS"]),
+        kafka_max_poll_interval_ms=int(TEST_TIMINGS["KAFKA_MAX_POLL_INTERVAL_MS"]),
+        kafka_rebalance_timeout_ms=int(TEST_TIMINGS["KAFKA_REBALANCE_TIMEOUT_MS"]),
     )
     procs: list[ServiceProcess] = []
     try:
@@ -283,8 +285,7 @@ def main() -> None:
     finally:
         for proc in procs:
             proc.stop()
-        broker.terminate()
-        broker.wait(10)
+        broker.stop()
         os.system(f"rm -rf {data_dir}")  # noqa: S605
 
 

@@ -34,10 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kafka import KafkaProducer  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench._broker import add_broker_argument, start_bench_broker  # noqa: E402
 from schemas import encode  # noqa: E402
 from schemas.topics import ORDER_LIFECYCLE, POLLER_SYNC, STORES  # noqa: E402
 from schemas.types import MagentoState, TabStatus  # noqa: E402
-from services.common.broker import start_tansu  # noqa: E402
 from services.common.kafka import ensure_topics, make_producer  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
 from services.orders_tab import sample  # noqa: E402
@@ -186,6 +186,7 @@ def main() -> None:
     ap.add_argument("--pure-python-crc", action="store_true",
                     help="rebuild with kafka-python's pure-Python CRC-32C, as without the crc32c package")
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    add_broker_argument(ap)
     args = ap.parse_args()
     if args.child:
         child(args.child, args.pure_python_crc)
@@ -195,11 +196,10 @@ def main() -> None:
     orders = max(args.events // EVENTS_PER_ORDER, 1)
 
     from services.common.db import upgrade
-    from tests.harness import free_port
 
-    port = free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="replay-bench-"))
-    broker = start_tansu("127.0.0.1", port, log_path=data_dir / "tansu.log")
+    broker = start_bench_broker(args.broker, data_dir / "broker")
+    port = broker.nodes[0].port
     name = f"bench_replay_{uuid.uuid4().hex[:8]}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     if args.sqlite:
@@ -249,8 +249,7 @@ def main() -> None:
         from services.common.db import get_engine
 
         get_engine.cache_clear()
-        broker.terminate()
-        broker.wait(10)
+        broker.stop()
         if not args.sqlite:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

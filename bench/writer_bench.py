@@ -1,6 +1,6 @@
 """Magento writer throughput and latency against the stand-in with added latency.
 
-Starts Tansu (or uses KAFKA_BOOTSTRAP_SERVERS), a fresh PostgreSQL database (TEST_PG_ADMIN_URL),
+Starts a broker (--broker kafka|tansu; or uses KAFKA_BOOTSTRAP_SERVERS), a fresh PostgreSQL database (TEST_PG_ADMIN_URL),
 the Magento stand-in in its own process with ``--latency-ms`` per call, and ``sales-channel
 magento-writer`` with WRITER_CONCURRENCY in flight. Then:
 
@@ -30,14 +30,15 @@ import httpx  # noqa: E402
 from kafka import KafkaConsumer, TopicPartition  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench._broker import add_broker_argument, start_bench_broker  # noqa: E402
 from schemas import decode  # noqa: E402
 from schemas.events.magento import MagentoOrderCreatedV1  # noqa: E402
 from schemas.topics import MAGENTO_RESULTS, ORDER_LIFECYCLE  # noqa: E402
-from services.common.broker import start_tansu  # noqa: E402
 from services.common.db import upgrade  # noqa: E402
 from services.common.kafka import ensure_topics, make_producer, publish  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
-from tests.harness import TANSU_TIMINGS, ServiceProcess, free_port, settings_env  # noqa: E402
+from services.devbroker import free_port  # noqa: E402
+from tests.harness import TEST_TIMINGS, ServiceProcess, settings_env  # noqa: E402
 from tests.magento_writer.factories import amazon_order, order_requested  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
@@ -196,14 +197,14 @@ def main() -> None:
     parser.add_argument("--paced-seconds", type=float, default=10.0)
     parser.add_argument("--stand-in-http", choices=("httptools", "h11"), default=None,
                         help="the stand-in's HTTP parser (default: httptools when installed)")
+    add_broker_argument(parser)
     args = parser.parse_args()
 
-    tansu = None
+    broker = None
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if not bootstrap:
-        port = free_port()
-        tansu = start_tansu("127.0.0.1", port)
-        bootstrap = f"127.0.0.1:{port}"
+        broker = start_bench_broker(args.broker)
+        bootstrap = broker.bootstrap
     db = f"sc_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -219,7 +220,7 @@ def main() -> None:
             magento_base_url=url,
             writer_concurrency=args.concurrency,
             order_topic_partitions=8,
-            **{k.lower(): int(v) for k, v in TANSU_TIMINGS.items()},
+            **{k.lower(): int(v) for k, v in TEST_TIMINGS.items()},
         )
         ensure_topics(settings)
         metrics_port = free_port()
@@ -245,7 +246,8 @@ def main() -> None:
         warm_metrics = writer_metrics(metrics_port)
         burst = commands(args.orders, "bench-burst")
         assert writer.proc is not None
-        pids = {"writer": writer.proc.pid, "stand-in": magento.pid, **({"broker": tansu.pid} if tansu else {})}
+        pids = {"writer": writer.proc.pid, "stand-in": magento.pid,
+                **({"broker": broker.pids()[0]} if broker else {})}
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         started = time.monotonic()
         for c in burst:
@@ -300,9 +302,8 @@ def main() -> None:
         if magento:
             magento.terminate()
             magento.wait(10)
-        if tansu:
-            tansu.terminate()
-            tansu.wait(10)
+        if broker:
+            broker.stop()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
         admin.dispose()

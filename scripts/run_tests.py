@@ -1,17 +1,18 @@
-"""Run the test suite as one pytest session per area, each with its own Tansu broker and
-PostgreSQL database (tests/conftest.py starts both per session), then print one summary line.
+"""Run the test suite as one pytest session per area, each with its own broker and PostgreSQL
+database (tests/conftest.py starts both per session), then print one summary line.
 
-Why sessions: on Tansu, a consumer that stopped stays a member of its group, and topics are
-shared by every test of a session, so areas that kill workers or write poison records on
-purpose would otherwise disturb each other (docs/tansu-notes.md #8). Each area's own tests
-still share their broker, as they would in production.
+Two lanes: every area on Apache Kafka (the product's broker), then the end-to-end areas again on
+Tansu (the demo's broker, ``TEST_BROKER=tansu``). Areas that kill workers or write poison records
+on purpose get their own broker, so they cannot disturb each other.
 
-    python scripts/run_tests.py             # every area
-    python scripts/run_tests.py tests/poller -k restart   # one pytest run with these arguments
+    python scripts/run_tests.py                           # both lanes
+    python scripts/run_tests.py --lane kafka              # one lane
+    python scripts/run_tests.py tests/poller -k restart   # one pytest run with these arguments (TEST_BROKER applies)
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -32,6 +33,8 @@ SESSIONS: tuple[tuple[str, ...], ...] = (
     ("tests/e2e/test_cancel_restores_stock.py",),
     ("tests/e2e/test_replay.py",),
 )
+E2E = tuple(paths for paths in SESSIONS if paths[0].startswith("tests/e2e/"))
+LANES: dict[str, tuple[tuple[str, ...], ...]] = {"kafka": SESSIONS, "tansu": E2E}
 
 
 def _counts(report: Path) -> dict[str, int]:
@@ -47,25 +50,34 @@ def _counts(report: Path) -> dict[str, int]:
 def main(argv: list[str]) -> int:
     python = sys.executable
     base = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    lanes = list(LANES)
+    if argv[:1] == ["--lane"]:
+        lanes, argv = [argv[1]], argv[2:]
+        if lanes[0] not in LANES:
+            print(f"unknown lane {lanes[0]!r}: choose {', '.join(LANES)}")
+            return 2
     if argv:
         return subprocess.call([*base, *argv], cwd=ROOT)
+    runs = [(lane, paths) for lane in lanes for paths in LANES[lane]]
     reports = ROOT / ".test-logs" / "junit"
     reports.mkdir(parents=True, exist_ok=True)
     totals = {"passed": 0, "failed": 0, "skipped": 0, "errors": 0}
     failed_sessions = []
     started = time.monotonic()
-    for n, paths in enumerate(SESSIONS, 1):
+    for n, (lane, paths) in enumerate(runs, 1):
         report = reports / f"session-{n}.xml"
         report.unlink(missing_ok=True)
-        print(f"\n== [{n}/{len(SESSIONS)}] {' '.join(paths)}", flush=True)
-        code = subprocess.call([*base, f"--junitxml={report}", *paths], cwd=ROOT)
+        print(f"\n== [{n}/{len(runs)}] on {lane}: {' '.join(paths)}", flush=True)
+        env = {**os.environ, "TEST_BROKER": lane}
+        env.pop("TEST_KAFKA_BOOTSTRAP_SERVERS", None)
+        code = subprocess.call([*base, f"--junitxml={report}", *paths], cwd=ROOT, env=env)
         counts = _counts(report)
         for key in totals:
             totals[key] += counts[key]
         if code != 0:
-            failed_sessions.append((paths, code))
+            failed_sessions.append(((lane, *paths), code))
     minutes = (time.monotonic() - started) / 60
-    print(f"\n{len(SESSIONS)} sessions in {minutes:.1f} min; failed: "
+    print(f"\n{len(runs)} sessions in {minutes:.1f} min; failed: "
           f"{', '.join(' '.join(p) + f' (exit {c})' for p, c in failed_sessions) or 'none'}")
     failed = totals["failed"] + totals["errors"]
     print(f"{totals['passed']} passed, {failed} failed, {totals['skipped']} skipped")

@@ -17,16 +17,15 @@ step "System tools for the browser and rules tests"
 bash scripts/install-system-tools.sh || echo "warning: system tools could not all be installed; tests needing them will say so"
 
 step "PostgreSQL"
-if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
-  echo "PostgreSQL is down; starting it"
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
-  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
-fi
-pg_isready -h 127.0.0.1 -p 5432
+eval "$(bash scripts/postgres.sh --export)"
+echo "TEST_PG_ADMIN_URL=${TEST_PG_ADMIN_URL%%:*}://…@127.0.0.1"
 
-step "Kafka broker (embedded Tansu)"
-# Each test session starts its own Tansu on a free port (tests/conftest.py); check it runs here.
-TANSU=$(.venv/bin/python -c "from services.common.broker import tansu_binary; print(tansu_binary())")
+step "Apache Kafka (Java 17+ and Maven; the broker's jars are fetched once into a cache)"
+bash scripts/install-jdk.sh
+.venv/bin/python -c "from services.devbroker.kafka import ensure_jars, kafka_version; ensure_jars(); print('Apache Kafka', kafka_version(), 'ready')"
+
+step "Tansu (the demo's broker, second test lane)"
+TANSU=$(.venv/bin/python -c "from services.devbroker.tansu import tansu_binary; print(tansu_binary())")
 "$TANSU" --version
 
 step "Lint and types"

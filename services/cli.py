@@ -4,7 +4,6 @@ stores, db, orders, schemas, sandbox and replay."""
 from __future__ import annotations
 
 import importlib
-import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,19 +53,38 @@ def _fail(message: str) -> None:
 
 
 @app.command()
-def broker(port: int = typer.Option(None, help="Port (default: from KAFKA_BOOTSTRAP_SERVERS)")) -> None:
-    """Run the embedded Tansu broker in the foreground (memory storage)."""
-    from services.common.broker import start_tansu
+def broker(
+    engine: str = typer.Option("kafka", help="kafka (Apache Kafka, KRaft, jars via Maven) or tansu (memory storage)"),
+    port: int = typer.Option(0, help="Client port of the first node (0: a free port)"),
+    nodes: int = typer.Option(1, help="Kafka nodes (3: replication factor 3, min.insync.replicas 2)"),
+    data_dir: str = typer.Option("", help="Keep the broker's data here (default: a temporary directory)"),
+) -> None:
+    """Run a broker on this machine in the foreground and print its bootstrap address; Ctrl-C stops it."""
+    import signal
+    import time
+    from pathlib import Path
 
-    s = _settings()
-    host, _, p = s.kafka_bootstrap_servers.split(",")[0].rpartition(":")
-    proc = start_tansu(host or "127.0.0.1", port or int(p))
-    console.print(f"Tansu broker listening on {host}:{port or p} (memory storage). Ctrl-C stops it.")
+    from services.devbroker import start_broker
+
+    if engine not in ("kafka", "tansu"):
+        _fail(f"unknown engine {engine!r}: choose kafka or tansu")
+    running = start_broker(engine, port=port or None, nodes=nodes,  # type: ignore[arg-type]
+                           data_dir=Path(data_dir) if data_dir else None, progress=console.print)
+    quirks = "tansu" if engine == "tansu" else "none"
+    console.print(f"{engine} broker ready ({nodes} node(s)). Ctrl-C stops it.")
+    console.print(f"  export KAFKA_BOOTSTRAP_SERVERS={running.bootstrap} BROKER_QUIRKS={quirks}")
+    print(running.bootstrap, flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        sys.exit(proc.wait())
+        while all(n.alive() for n in running.nodes):
+            time.sleep(0.5)
+        dead = [n.node_id for n in running.nodes if not n.alive()]
+        console.print(f"[red]broker node(s) {dead} exited[/red]; stopping the rest")
+        raise typer.Exit(1)
     except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait(10)
+        console.print("stopping the broker…")
+    finally:
+        running.stop()
 
 
 @topics_app.command("create")
@@ -273,15 +291,18 @@ def sandbox_magento(host: str = "127.0.0.1", port: int = 8082) -> None:
 
 @app.command()
 def demo(stores: int = typer.Option(3, help="How many sandbox stores"),
-         web_port: int = typer.Option(8000, help="Orders tab port")) -> None:
+         web_port: int = typer.Option(8000, help="Orders tab port"),
+         broker: str = typer.Option("tansu", help="tansu (no dependencies) or kafka (Apache Kafka via Maven)")) -> None:
     """Start everything on one machine (broker, SQLite, sandboxes, services, Orders tab)."""
-    _run("services.demo:run", stores=stores, web_port=web_port)
+    _run("services.demo:run", stores=stores, web_port=web_port, broker_engine=broker)
 
 
 @app.command()
 def replay(
     service: str = typer.Option("all", help="order_processor, inventory_reserver, orders_tab or all"),
-    force: bool = typer.Option(False, help="Skip the live-consumer check (only once every consumer is stopped)"),
+    force: bool = typer.Option(
+        False, help="Skip the live-consumer check: only with BROKER_QUIRKS=tansu, once every consumer is stopped"
+    ),
     since: str = typer.Option(
         "", help="ISO time with zone (2026-11-20T00:00:00Z): re-apply the Orders tab from then, keeping its tables"
     ),

@@ -1,14 +1,16 @@
 """``sales-channel demo``: the whole pipeline on one machine.
 
-Embedded Tansu broker, SQLite, the SP-API and Magento sandboxes (in this process, so they
-can be seeded directly), every service as a child process, and the Orders tab. The
-sandboxes stand in for Amazon and Magento; the pipeline talks to them over HTTP exactly as it
+A broker (embedded Tansu by default, or Apache Kafka with ``--broker kafka``), SQLite, the
+SP-API and Magento sandboxes (in this process, so they can be seeded directly), every service
+as a child process, and the Orders tab. The sandboxes stand in for Amazon and Magento; the pipeline talks to them over HTTP exactly as it
 would to the real APIs."""
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import shutil
 import signal
 import socket
 import threading
@@ -16,6 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import Literal
 
 from rich.console import Console
 from rich.panel import Panel
@@ -54,7 +57,7 @@ def _store_settings(i: int) -> dict[str, object]:
     return flavours[i % len(flavours)]
 
 
-def run(stores: int = 3, web_port: int = 8000) -> None:
+def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> None:
     from sandbox._server import serve_in_thread
     from sandbox.magento import MagentoState
     from sandbox.magento import create_app as magento_app
@@ -62,9 +65,9 @@ def run(stores: int = 3, web_port: int = 8000) -> None:
     from sandbox.spapi.catalog import PRODUCTS
     from sandbox.spapi.server import create_app as spapi_app
     from schemas.types import OrderSettings, StoreConfig
-    from services.common.broker import start_tansu
     from services.common.db import upgrade
     from services.common.kafka import ensure_topics
+    from services.devbroker import start_broker
     from services.stores import registry
     from services.supervisor import Supervisor
 
@@ -79,7 +82,13 @@ def run(stores: int = 3, web_port: int = 8000) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
 
-    # The broker keeps topics in memory only, so the database derived from them starts afresh.
+    if broker_engine not in ("tansu", "kafka"):
+        console.print(f"[red]Unknown broker {broker_engine!r}.[/red] Choose tansu or kafka.")
+        raise SystemExit(2)
+    quirks: Literal["none", "tansu"] = "tansu" if broker_engine == "tansu" else "none"
+    os.environ["BROKER_QUIRKS"] = quirks  # this process's clients and every service it starts
+    # The broker starts empty each time (Tansu keeps topics in memory; Kafka's data is in a fresh
+    # temporary directory), so the database derived from them starts afresh.
     db_path = DEMO_DIR / "sales-channel.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
@@ -89,16 +98,19 @@ def run(stores: int = 3, web_port: int = 8000) -> None:
         console.print(f"[red]Port {web_port} is taken.[/red] Run `sales-channel demo --web-port PORT`.")
         raise SystemExit(2)
     settings = Settings(
-        kafka_bootstrap_servers=f"127.0.0.1:{broker_port}", database_url=f"sqlite:///{db_path}",
+        kafka_bootstrap_servers=f"127.0.0.1:{broker_port}", broker_quirks=quirks, database_url=f"sqlite:///{db_path}",
         order_topic_partitions=4, kafka_session_timeout_ms=6000, kafka_heartbeat_interval_ms=1000,
         kafka_max_poll_interval_ms=10000, kafka_rebalance_timeout_ms=10000, data_dir=DEMO_DIR / "data",
     )
     supervisor: Supervisor | None = None
     broker = None
     try:
-        with console.status("[1/6] Starting the Kafka broker (embedded Tansu)…"):
-            broker = start_tansu("127.0.0.1", broker_port, log_path=logs / "tansu.log")
-        console.print(f"[green]✓[/green] broker on 127.0.0.1:{broker_port} (memory storage)")
+        what = "embedded Tansu" if broker_engine == "tansu" else "Apache Kafka"
+        with console.status(f"[1/6] Starting the Kafka broker ({what})…"):
+            shutil.rmtree(logs / broker_engine, ignore_errors=True)
+            broker = start_broker(broker_engine, port=broker_port,  # type: ignore[arg-type]
+                                  data_dir=logs / broker_engine, progress=console.print)
+        console.print(f"[green]✓[/green] {what} broker on {broker.bootstrap}")
         with console.status("[2/6] Creating topics and the SQLite database…"):
             ensure_topics(settings)
             upgrade(settings.database_url)
@@ -151,7 +163,7 @@ def run(stores: int = 3, web_port: int = 8000) -> None:
         console.print(f"[green]✓[/green] {stores} stores integrated (settings differ per store)")
 
         env = {
-            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers, "BROKER_QUIRKS": quirks,
             "DATABASE_URL": settings.database_url,
             "ORDER_TOPIC_PARTITIONS": str(settings.order_topic_partitions),
             "KAFKA_SESSION_TIMEOUT_MS": "6000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
@@ -197,6 +209,5 @@ def run(stores: int = 3, web_port: int = 8000) -> None:
         if supervisor:
             supervisor.stop_all()
         if broker:
-            broker.terminate()
-            broker.wait(10)
+            broker.stop()
         console.print("Stopped.")

@@ -29,6 +29,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from schemas import topics
+from services.common import broker_quirks
 from services.common.kafka import end_offsets, group_member_count
 from services.common.logging import get_logger
 from services.common.settings import Settings
@@ -137,6 +138,10 @@ def _committed(settings: Settings, group: str, tps: list[TopicPartition]) -> int
 
 
 def _check_idle(settings: Settings, group: str, service: str, force: bool) -> None:
+    if force and not broker_quirks.stale_members_linger():
+        raise ReplayRefused("--force is only for a broker that keeps departed consumers in their group "
+                            "(BROKER_QUIRKS=tansu); Apache Kafka removes them, so stop every consumer and "
+                            "run the replay again without it.")
     if force:
         log.warning("replay_forced", group=group, note="live-consumer check skipped on the operator's word")
         return
@@ -185,8 +190,8 @@ def replay_faust(settings: Settings, target: FaustTarget, timeout_s: float = 360
 
 
 def replay(settings: Settings, service: str, force: bool = False, since: datetime | None = None) -> None:
-    """``force`` skips the live-consumer check: for a broker that keeps departed members in a
-    group (docs/tansu-notes.md #8), once the operator has stopped every consumer. ``since``
+    """``force`` skips the live-consumer check, only under ``BROKER_QUIRKS=tansu`` (a broker that
+    keeps departed members in a group, docs/tansu-notes.md #8), once every consumer is stopped. ``since``
     (timezone-aware) re-applies the Orders tab from that time instead of rebuilding it."""
     chosen = SERVICES if service == "all" else (service,)
     unknown = [s for s in chosen if s not in SERVICES]

@@ -1,12 +1,16 @@
 """Does a consumer positioned at the end (by seek to a committed offset) get the first record of a batch produced later?"""
-import asyncio, sys, time
+import asyncio
+import os
+import sys
+
 sys.path.insert(0, "/work/main")
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from services.common.broker import start_tansu
-from tests.harness import free_port
+
+from services.devbroker import free_port, start_broker
+
 
 async def main():
-    port = free_port(); broker = start_tansu("127.0.0.1", port); bs = f"127.0.0.1:{port}"
+    port = free_port(); broker = start_broker(os.environ.get("REPRO_BROKER", "tansu"), port=port); bs = f"127.0.0.1:{port}"  # type: ignore[arg-type]
     from kafka.admin import KafkaAdminClient, NewTopic
     KafkaAdminClient(bootstrap_servers=bs).create_topics([NewTopic("t", 1, 1)])
     p = AIOKafkaProducer(bootstrap_servers=bs, linger_ms=50); await p.start()
@@ -38,6 +42,6 @@ async def main():
         if not got or got[0] != n: misses += 1
         await c.stop()
     print("misses", misses)
-    await p.stop(); broker.terminate()
+    await p.stop(); broker.stop()
 
 asyncio.run(main())

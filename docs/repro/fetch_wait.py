@@ -10,6 +10,7 @@ it grows with it (seen: p50 132 / 28 / 6 ms, p99 253 / 54 / 17 ms).
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -20,13 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
 from kafka.admin import KafkaAdminClient, NewTopic  # noqa: E402
 
-from services.common.broker import start_tansu  # noqa: E402
-from tests.harness import free_port  # noqa: E402
+from services.devbroker import (
+    free_port,  # noqa: E402
+    start_broker,  # noqa: E402
+)
 
 
 def main() -> None:
     port = free_port()
-    broker = start_tansu("127.0.0.1", port)
+    broker = start_broker(os.environ.get("REPRO_BROKER", "tansu"), port=port)  # type: ignore[arg-type]
     servers = f"127.0.0.1:{port}"
     try:
         KafkaAdminClient(bootstrap_servers=servers).create_topics([NewTopic("t", 1, 1)])
@@ -62,7 +65,7 @@ def main() -> None:
             print(f"fetch_max_wait_ms={wait_ms}: {len(delays)} records, p50 {delays[len(delays) // 2] * 1000:.0f} ms, "
                   f"p99 {delays[int(len(delays) * 0.99)] * 1000:.0f} ms")
     finally:
-        broker.terminate()
+        broker.stop()
 
 
 if __name__ == "__main__":

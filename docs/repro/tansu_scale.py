@@ -9,6 +9,7 @@ Seen on a 2-core machine: N=0 p50 30 / p99 64 ms; N=2,000,000 p50 345 / p99 1,65
 """
 
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,13 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from services.common.broker import start_tansu
-from tests.harness import free_port
+from services.devbroker import free_port, start_broker
 
 
 async def main(n_backlog: int, small: bool):
     port = free_port()
-    broker = start_tansu("127.0.0.1", port)
+    broker = start_broker(os.environ.get("REPRO_BROKER", "tansu"), port=port)  # type: ignore[arg-type]
     bs = f"127.0.0.1:{port}"
     try:
         KafkaAdminClient(bootstrap_servers=bs).create_topics([NewTopic("t", 8, 1)])
@@ -74,7 +74,7 @@ async def main(n_backlog: int, small: bool):
         await p.stop()
         await c.stop()
     finally:
-        broker.terminate()
+        broker.stop()
 
 
 asyncio.run(main(int(sys.argv[1]), sys.argv[2] == "small"))

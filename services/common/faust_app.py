@@ -1,18 +1,11 @@
-"""The Faust ``App`` both stream processors use: stock Faust, except that table recovery reads
-each changelog to its real end.
-
-Faust recovers a table by reading its changelog from the start (or the last persisted offset)
-up to the partition's end as ListOffsets(latest) reports it. Tansu answers that request with the
-start of the last record batch + 1 (docs/tansu-notes.md #7), so a changelog whose last batch holds
-several records was recovered without them: the newest states of some orders were lost after a
-restart while their source offsets were already committed (issue #4: outputs missing after
-SIGKILL + restart). Here the reported end is confirmed by reading the last batch, which on Apache
-Kafka returns the last record and changes nothing; it costs one short fetch per recovery."""
+"""The Faust ``App`` both stream processors use: stock Faust, with the stream consumer's fetch
+wait and table recovery's end offsets adjusted only under ``BROKER_QUIRKS=tansu``
+(``services.common.broker_quirks``; docs/tansu-notes.md #9, #12). On Apache Kafka this is
+``faust.App`` with Faust's own transport."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,10 +15,9 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 from kafka import TopicPartition
 
+from services.common import broker_quirks
 from services.common.kafka import end_offsets
 from services.common.settings import Settings
-
-FETCH_MAX_WAIT_MS = int(os.environ.get("STREAM_FETCH_MAX_WAIT_MS", "100"))
 
 
 def worker_datadir(settings: Settings, service: str) -> Path:
@@ -69,10 +61,10 @@ async def exact_highwaters(servers: str, reported: Mapping[TP, int]) -> dict[TP,
 class ExactEndsConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: faust_aiokafka.Transport) -> Any:
         consumer = super()._create_worker_consumer(transport)
-        # Faust hard-codes a 1.5 s fetch wait. A broker that does not answer a waiting fetch as
-        # soon as records arrive (Tansu, tansu-notes #12) then holds every record up to that
-        # long; on Apache Kafka min.bytes=1 answers at once and this only bounds idle fetches.
-        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
+        # Faust hard-codes a 1.5 s fetch wait, which Tansu holds a fetch for (tansu-notes #12).
+        wait_ms = broker_quirks.stream_fetch_max_wait_ms()
+        if wait_ms is not None:
+            consumer._fetch_max_wait_ms = wait_ms
         return consumer
 
     async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
@@ -92,7 +84,10 @@ class ExactEndsTransport(faust_aiokafka.Transport):
 
 
 class App(faust.App):
-    """``faust.App`` with :class:`ExactEndsTransport` as its consumer transport."""
+    """``faust.App``; under ``BROKER_QUIRKS=tansu`` with :class:`ExactEndsTransport` as its consumer
+    transport (recovery reads each changelog to its real end, tansu-notes #9)."""
 
-    def _new_transport(self) -> ExactEndsTransport:
-        return ExactEndsTransport(self.conf.broker_consumer, self)
+    def _new_transport(self) -> Any:
+        if broker_quirks.on_tansu():
+            return ExactEndsTransport(self.conf.broker_consumer, self)
+        return super()._new_transport()

@@ -16,6 +16,7 @@ from kafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsErr
 from schemas import Event, encode
 from schemas.events.deadletter import DeadLetterData, DeadLetterV1
 from schemas.topics import TopicSpec, catalogue, dead_letter_topic
+from services.common import broker_quirks
 from services.common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -170,25 +171,21 @@ __all__ = ["BrokerUnavailable", "DeadLetters", "KafkaError", "ensure_topics", "m
            "make_producer", "publish", "publish_sync"]
 
 
-def group_member_count(admin: KafkaAdminClient, group_id: str) -> int:
+def group_member_count(admin: KafkaAdminClient, group_id: str, timeout_s: float = 30.0) -> int:
     """How many consumers are members of ``group_id`` now (0 for an empty or unknown group).
+    A coordinator still loading (a fresh broker creating its offsets topic) is waited for."""
+    from kafka.errors import CoordinatorLoadInProgressError, CoordinatorNotAvailableError
 
-    Work-around (docs/tansu-notes.md #5): kafka-python 3 fails to parse Tansu's
-    ``authorized_operations`` bit field in DescribeGroups (``15 is not a valid ACLOperation``);
-    the member list is all we need, so unknown operation bits are ignored while describing."""
-    import kafka.admin._acls as acls_mod
-
-    original = acls_mod.valid_acl_operations
-    known = {op.value for op in acls_mod.ACLOperation}
-
-    def tolerant(values: Any) -> set[Any]:
-        return original([v for v in values if v in known])
-
-    acls_mod.valid_acl_operations = tolerant  # type: ignore[assignment]
-    try:
-        described = admin.describe_groups([group_id])
-    finally:
-        acls_mod.valid_acl_operations = original  # type: ignore[assignment]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with broker_quirks.describe_groups_tolerantly():
+                described = admin.describe_groups([group_id])
+            break
+        except (CoordinatorNotAvailableError, CoordinatorLoadInProgressError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
     groups = described.values() if isinstance(described, dict) else described
     for group in groups:
         members = group.get("members") if isinstance(group, dict) else getattr(group, "members", None)
@@ -197,53 +194,15 @@ def group_member_count(admin: KafkaAdminClient, group_id: str) -> int:
     return 0
 
 
-def verified_end_offsets(reader: KafkaConsumer, reported: dict[Any, int], timeout_s: float = 10.0) -> dict[Any, int]:
-    """End offsets confirmed by reading from the reported end to the last record (``reader`` is a
-    group-less consumer this function may reassign).
-
-    Work-around (docs/tansu-notes.md #7, #14): Tansu answers ListOffsets(latest) with the start
-    of the last record batch + 1, or with an older batch's, not the high watermark. Reading
-    from ``end - 1`` everything the first fetch of each partition brings (up to
-    max.partition.fetch.bytes, several batches) finds the real end; on Apache Kafka it reads the
-    last record and changes nothing. A partition that never answers within
-    ``timeout_s`` keeps the reported end and is logged, since an end too low makes Faust's
-    recovery stop short or refuse a RocksDB store as inconsistent."""
-    check = {tp: end for tp, end in reported.items() if end > 0}
-    if not check:
-        return dict(reported)
-    reader.assign(list(check))
-    for tp, end in check.items():
-        reader.seek(tp, end - 1)
-    out = dict(reported)
-    answered: set[Any] = set()
-    deadline = time.monotonic() + timeout_s
-    draining = False
-    while time.monotonic() < deadline:
-        # Until every partition answered, wait for fetches; then take only what the fetches
-        # already brought (a poll returns at most max_poll_records of them): a partition being
-        # written meanwhile must not keep this reading.
-        batch = reader.poll(timeout_ms=0 if draining else 300)
-        for tp, records in batch.items():
-            if records:
-                out[tp] = max(out[tp], records[-1].offset + 1)
-                answered.add(tp)
-        if draining and not any(batch.values()):
-            break
-        draining = answered >= set(check)
-    if pending := set(check) - answered:
-        log.warning("end offsets not confirmed by a read (reported ends kept): %s",
-                    sorted(f"{tp.topic}[{tp.partition}]" for tp in pending))
-    return out
-
-
 def end_offsets(bootstrap_servers: str, partitions: Iterable[Any]) -> dict[Any, int]:
-    """The real end offset of each partition, on any Kafka-protocol broker."""
+    """The end offset (high watermark) of each partition (confirmed by a read where the broker's
+    answer is known to be short: ``broker_quirks.confirm_end_offsets``)."""
     reader = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
                            auto_offset_reset="earliest", max_partition_fetch_bytes=1024 * 1024,
-                           fetch_max_wait_ms=100)  # an empty fetch ends the read (tansu-notes #12)
+                           fetch_max_wait_ms=100)
     try:
         tps = list(partitions)
-        return verified_end_offsets(reader, reader.end_offsets(tps))
+        return broker_quirks.confirm_end_offsets(reader, reader.end_offsets(tps))
     finally:
         reader.close()
 

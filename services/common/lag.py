@@ -15,11 +15,8 @@ except for ``assignment()``, which only copies a set) and updates the gauge ever
 A partition without a committed offset counts from the earliest offset still in the log (what
 ``auto_offset_reset=earliest`` would consume).
 
-Tansu (dev and CI) answers ListOffsets(latest) with the base offset of the last record batch + 1,
-not the high watermark, so with ``verify_end`` (the default) the end offset is confirmed by
-fetching from ``end - 1``: on Apache Kafka that returns the last record (no change); on Tansu it
-returns the whole last batch and the real end. Turn it off to save one small fetch per partition
-and interval on a broker known to be exact. Series of partitions no longer reported (revoked
+End offsets are ListOffsets(latest), confirmed by a read only under ``BROKER_QUIRKS=tansu``
+(``services.common.broker_quirks``). Series of partitions no longer reported (revoked
 in a rebalance) are removed, so a replica never shows stale lag for a partition it gave away."""
 
 from __future__ import annotations
@@ -32,7 +29,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import OffsetSpec
 
-from services.common.kafka import verified_end_offsets
+from services.common import broker_quirks
 from services.common.logging import get_logger
 from services.common.metrics import CONSUMER_LAG, counter
 from services.common.settings import Settings
@@ -60,9 +57,8 @@ class GroupOffsets:
 
     def __init__(self, bootstrap_servers: str | list[str], group_id: str,
                  topics: Iterable[str] = (), assigned: Assigned | None = None,
-                 request_timeout_ms: int = 10_000, verify_end: bool = True) -> None:
+                 request_timeout_ms: int = 10_000) -> None:
         self.bootstrap_servers = bootstrap_servers
-        self.verify_end = verify_end
         self._reader: KafkaConsumer | None = None
         self.group_id = group_id
         self.topics = tuple(topics)
@@ -102,7 +98,7 @@ class GroupOffsets:
             return []
         listed = admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in parts})
         ends = {tp: o.offset for tp, o in listed.items()}
-        if self.verify_end:
+        if broker_quirks.on_tansu():  # ListOffsets(latest) short of the end (tansu-notes #7)
             ends = self._verified_ends(ends)
         missing = [tp for tp in parts if tp not in committed]
         starts = admin.list_partition_offsets({tp: OffsetSpec.EARLIEST for tp in missing}) if missing else {}
@@ -120,7 +116,7 @@ class GroupOffsets:
                                          enable_auto_commit=False, client_id=f"lag-end-{self.group_id}",
                                          request_timeout_ms=self.request_timeout_ms + 1000,
                                          max_partition_fetch_bytes=256 * 1024, max_poll_records=10_000)
-        return verified_end_offsets(self._reader, ends)
+        return broker_quirks.confirm_end_offsets(self._reader, ends)
 
     def close(self) -> None:
         if self._admin is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,9 +16,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Work-arounds for a broker's known differences from Apache Kafka (services/common/broker_quirks.py):
+    # "none" on Kafka, "tansu" on the dev broker. Read from the environment by that module.
+    broker_quirks: Literal["none", "tansu"] = "none"
     database_url: str = f"sqlite:///{DATA_DIR}/sales-channel.db"
     order_topic_partitions: int = Field(default=8, ge=1)
-    # Consumer-group timing. Defaults suit Apache Kafka; dev and tests on Tansu use ~6 s / 1 s / 10 s.
+    # Consumer-group timing. Defaults suit production; dev and tests use ~6 s / 1 s / 10 s.
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 3_000
     kafka_max_poll_interval_ms: int = 300_000

@@ -22,7 +22,7 @@ from services.common.metrics import (
     service_name,
     set_orders_at_ship_risk,
 )
-from tests.harness import free_port
+from services.devbroker import free_port
 
 
 class FakeClock:

@@ -22,8 +22,9 @@ from sandbox.spapi import SandboxState, SellerCredentials
 from sandbox.spapi.server import create_app as spapi_app
 from schemas.types import OrderSettings, StoreConfig
 from services.common.settings import Settings
+from services.devbroker import free_port
 from services.stores import registry
-from tests.harness import ServiceProcess, free_port, settings_env, wait_until
+from tests.harness import ServiceProcess, settings_env, wait_until
 
 SERVICE_COMMANDS = ("poller", "order-processor", "inventory-reserver", "magento-writer", "projector")
 TAB_TOKEN = "e2e-orders-tab-token"

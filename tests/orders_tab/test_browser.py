@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from services.common.settings import Settings
+from services.devbroker import free_port
 from services.orders_tab.web import create_app
-from tests.harness import ROOT, free_port
+from tests.harness import ROOT
 from tests.orders_tab import dataset
 from tests.orders_tab.dataset import Dataset
 

@@ -12,8 +12,9 @@ import pytest
 from schemas.events.poller import AmazonOrderChangedV1
 from schemas.topics import AMAZON_ORDERS
 from services.common.settings import Settings
+from services.devbroker import free_port
 from services.stores.registry import publish_config
-from tests.harness import ServiceProcess, TopicReader, free_port, settings_env, wait_until
+from tests.harness import ServiceProcess, TopicReader, settings_env, wait_until
 from tests.poller.conftest import Sandbox
 from tests.poller.factory import store_config
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from schemas import encode
 from schemas.envelope import order_key
 from schemas.topics import ORDER_LIFECYCLE, STORES
+from services.common import broker_quirks
 from services.common.db import get_engine
 from services.common.kafka import make_producer
 from services.common.settings import Settings
@@ -81,19 +82,20 @@ def test_replay_since_reapplies_only_the_records_from_that_time_on(topics: Setti
 
     _lose(topics, older, newer)  # e.g. rows deleted by hand, or a partial restore
     try:
-        replay(topics, "orders_tab", force=True, since=since)
+        replay(topics, "orders_tab", force=broker_quirks.stale_members_linger(), since=since)
 
         assert _rows(topics, newer) == before[newer]  # re-applied from its offsets at ``since``
         assert _rows(topics, older) == {t: [] for t in TABLES}  # older than ``since``: left alone
         with get_engine(topics.database_url).connect() as conn:
             assert stored_offsets(conn) == positions  # positions never move backwards
     finally:
-        replay(topics, "orders_tab", force=True)  # the projection matches the topics again, for later tests
+        # the projection matches the topics again, for later tests
+        replay(topics, "orders_tab", force=broker_quirks.stale_members_linger())
     assert _rows(topics, older) == before[older]
 
 
 def test_since_is_refused_where_it_does_not_apply(topics: Settings) -> None:
     with pytest.raises(ValueError, match="orders_tab only"):
-        replay(topics, "all", force=True, since=datetime.now(UTC))
+        replay(topics, "all", force=broker_quirks.stale_members_linger(), since=datetime.now(UTC))
     with pytest.raises(ValueError, match="no time zone"):
-        replay(topics, "orders_tab", force=True, since=datetime(2026, 1, 1))
+        replay(topics, "orders_tab", force=broker_quirks.stale_members_linger(), since=datetime(2026, 1, 1))
