@@ -1,6 +1,7 @@
 """Magento writer throughput and latency against the stand-in with added latency.
 
-Starts a broker (--broker kafka|tansu; or uses KAFKA_BOOTSTRAP_SERVERS), a fresh PostgreSQL database (TEST_PG_ADMIN_URL),
+Starts a broker (--broker kafka|tansu; or uses KAFKA_BOOTSTRAP_SERVERS), a fresh PostgreSQL
+database (TEST_PG_ADMIN_URL),
 the Magento stand-in in its own process with ``--latency-ms`` per call, and ``sales-channel
 magento-writer`` with WRITER_CONCURRENCY in flight. Then:
 

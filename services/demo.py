@@ -2,8 +2,8 @@
 
 A broker (embedded Tansu by default, or Apache Kafka with ``--broker kafka``), SQLite, the
 SP-API and Magento sandboxes (in this process, so they can be seeded directly), every service
-as a child process, and the Orders tab. The sandboxes stand in for Amazon and Magento; the pipeline talks to them over HTTP exactly as it
-would to the real APIs."""
+as a child process, and the Orders tab. The sandboxes stand in for Amazon and Magento; the
+pipeline talks to them over HTTP exactly as it would to the real APIs."""
 
 from __future__ import annotations
 
