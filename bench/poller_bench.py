@@ -51,9 +51,10 @@ from schemas.events.poller import AmazonOrderChangedV1  # noqa: E402
 from schemas.topics import AMAZON_ORDERS, POLLER_SYNC  # noqa: E402
 from schemas.types import OrderSettings, StoreConfig  # noqa: E402
 from services.common.db import get_engine, upgrade  # noqa: E402
-from services.common.kafka import ensure_topics, make_producer  # noqa: E402
+from services.common.kafka import make_producer  # noqa: E402
 from services.common.logging import configure  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
+from services.common.topic_admin import ensure_topics  # noqa: E402
 from services.devbroker import free_port  # noqa: E402
 from services.poller import metrics  # noqa: E402
 from services.poller.publisher import EventPublisher  # noqa: E402

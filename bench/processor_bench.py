@@ -44,8 +44,9 @@ from schemas.types import (  # noqa: E402
     OrderSettings,
     StoreConfig,
 )
-from services.common.kafka import end_offsets, ensure_topics, make_producer, publish_sync  # noqa: E402
+from services.common.kafka import end_offsets, make_producer, publish_sync  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
+from services.common.topic_admin import ensure_topics  # noqa: E402
 from services.order_processor.app import APP_ID  # noqa: E402
 from services.stores.registry import configured_event  # noqa: E402
 from tests.harness import TEST_TIMINGS, ServiceProcess, settings_env  # noqa: E402

@@ -38,8 +38,9 @@ from bench._broker import add_broker_argument, start_bench_broker  # noqa: E402
 from schemas import encode  # noqa: E402
 from schemas.topics import ORDER_LIFECYCLE, POLLER_SYNC, STORES  # noqa: E402
 from schemas.types import MagentoState, TabStatus  # noqa: E402
-from services.common.kafka import ensure_topics, make_producer  # noqa: E402
+from services.common.kafka import make_producer  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
+from services.common.topic_admin import ensure_topics  # noqa: E402
 from services.orders_tab import sample  # noqa: E402
 
 ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")

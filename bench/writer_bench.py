@@ -36,8 +36,9 @@ from schemas import decode  # noqa: E402
 from schemas.events.magento import MagentoOrderCreatedV1  # noqa: E402
 from schemas.topics import MAGENTO_RESULTS, ORDER_LIFECYCLE  # noqa: E402
 from services.common.db import upgrade  # noqa: E402
-from services.common.kafka import ensure_topics, make_producer, publish  # noqa: E402
+from services.common.kafka import make_producer, publish  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
+from services.common.topic_admin import ensure_topics  # noqa: E402
 from services.devbroker import free_port  # noqa: E402
 from tests.harness import TEST_TIMINGS, ServiceProcess, settings_env  # noqa: E402
 from tests.magento_writer.factories import amazon_order, order_requested  # noqa: E402

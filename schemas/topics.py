@@ -25,6 +25,8 @@ USER_REQUESTS = f"{PREFIX}.user-requests"
 SERVICES = ("stores", "poller", "order_processor", "magento_writer", "inventory_reserver", "orders_tab")
 
 DEFAULT_ORDER_PARTITIONS = 8
+# Dead letters hold raw input for an operator to inspect and replay: kept 30 days, like buyer data.
+DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000
 
 
 def dead_letter_topic(service: str) -> str:
@@ -73,6 +75,7 @@ def catalogue(order_partitions: int = DEFAULT_ORDER_PARTITIONS) -> tuple[TopicSp
     ]
     specs += [
         TopicSpec(dead_letter_topic(svc), svc, 1, "source", "delete", ("deadletter.recorded",),
+                  retention_ms=DEAD_LETTER_RETENTION_MS,
                   description=f"Input {svc} could not process, with reason and raw bytes.")
         for svc in SERVICES
     ]

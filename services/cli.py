@@ -90,10 +90,20 @@ def broker(
 @topics_app.command("create")
 def topics_create() -> None:
     """Create every catalogue topic that is missing (safe to run twice)."""
-    from services.common.kafka import ensure_topics
+    from services.common.topic_admin import ensure_topics
 
-    result = ensure_topics(_settings())
-    console.print(f"created {len(result.created)} topic(s), {len(result.existing)} already existed")
+    from services.common.topic_admin import TopicMismatch
+
+    try:
+        result = ensure_topics(_settings())
+    except TopicMismatch as exc:
+        _fail(str(exc))
+        return
+    console.print(f"created {len(result.created)} topic(s), {len(result.existing)} already existed; "
+                  f"replication factor {result.replication}")
+    for name, drift in result.reconfigured.items():
+        changes = ", ".join(f"{key} {have} → {want}" for key, (want, have) in drift.items())
+        console.print(f"  re-applied on {name}: {changes}")
 
 
 @topics_app.command("list")

@@ -66,7 +66,7 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
     from sandbox.spapi.server import create_app as spapi_app
     from schemas.types import OrderSettings, StoreConfig
     from services.common.db import upgrade
-    from services.common.kafka import ensure_topics
+    from services.common.topic_admin import ensure_topics
     from services.devbroker import start_broker
     from services.stores import registry
     from services.supervisor import Supervisor

@@ -134,7 +134,7 @@ def settings(kafka_bootstrap: str, migrated_pg_url: str, tmp_path_factory: pytes
 @pytest.fixture(scope="session")
 def topics(settings: Settings) -> Settings:
     """Settings, with every catalogue topic created on the broker."""
-    from services.common.kafka import ensure_topics
+    from services.common.topic_admin import ensure_topics
 
     ensure_topics(settings)
     return settings

@@ -6,16 +6,14 @@ import base64
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.admin import NewTopic
-from kafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaConnectionError, KafkaError
 
 from schemas import Event, encode
 from schemas.events.deadletter import DeadLetterData, DeadLetterV1
-from schemas.topics import TopicSpec, catalogue, dead_letter_topic
+from schemas.topics import dead_letter_topic
 from services.common import broker_quirks
 from services.common.settings import Settings
 
@@ -87,47 +85,6 @@ def publish_sync(producer: KafkaProducer, topic: str, events: Iterable[Event],
     return len(futures)
 
 
-@dataclass
-class TopicCreation:
-    created: list[str]
-    existing: list[str]
-
-
-def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = None,
-                  timeout_s: float = 30.0) -> TopicCreation:
-    """Create every catalogue topic that is missing; safe to run any number of times.
-    An existing topic with another partition count is an error: co-partitioning needs them equal."""
-    specs = list(specs if specs is not None else catalogue(settings.order_topic_partitions))
-    admin = _retry_connect(lambda: KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers),
-                           settings.kafka_bootstrap_servers, timeout_s)
-    try:
-        existing = set(admin.list_topics())
-        created, already = [], []
-        for s in specs:
-            if s.name in existing:
-                already.append(s.name)
-                continue
-            try:
-                admin.create_topics([NewTopic(s.name, s.partitions, 1, topic_configs=s.topic_configs())])
-                created.append(s.name)
-            except TopicAlreadyExistsError:
-                already.append(s.name)
-        if already:
-            described = admin.describe_topics(already)
-            for d in described:
-                want = next(s.partitions for s in specs if s.name == (d.get("name") or d.get("topic")))
-                have = len(d.get("partitions") or [])
-                if have and have != want:
-                    raise RuntimeError(
-                        f"topic {d.get('name') or d.get('topic')} has {have} partitions, "
-                        f"the catalogue says {want}. "
-                        f"Set ORDER_TOPIC_PARTITIONS={have} or recreate the topic."
-                    )
-        return TopicCreation(created, already)
-    finally:
-        admin.close()
-
-
 def _b64(raw: bytes | None) -> str | None:
     return base64.b64encode(raw).decode() if raw is not None else None
 
@@ -167,8 +124,8 @@ class DeadLetters:
         return event
 
 
-__all__ = ["BrokerUnavailable", "DeadLetters", "KafkaError", "ensure_topics", "make_consumer",
-           "make_producer", "publish", "publish_sync"]
+__all__ = ["BrokerUnavailable", "DeadLetters", "KafkaError", "make_consumer", "make_producer", "publish",
+           "publish_sync"]
 
 
 def group_member_count(admin: KafkaAdminClient, group_id: str, timeout_s: float = 30.0) -> int:

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     broker_quirks: Literal["none", "tansu"] = "none"
     database_url: str = f"sqlite:///{DATA_DIR}/sales-channel.db"
     order_topic_partitions: int = Field(default=8, ge=1)
+    # Replicas of every topic (Faust's changelogs too); 0: 3 on a cluster of 3+ brokers, else one per broker.
+    topic_replication_factor: int = Field(default=0, ge=0)
     # Consumer-group timing. Defaults suit production; dev and tests use ~6 s / 1 s / 10 s.
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 3_000

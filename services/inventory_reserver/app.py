@@ -23,6 +23,7 @@ from services.common.partitioned_table import PartitionedTable
 from services.common.records import InputRecord
 from services.common.settings import Settings
 from services.common.skipped_records import SkippedRecords
+from services.common.topic_admin import cluster_replication
 from services.inventory_reserver import metrics
 from services.inventory_reserver.deadletters import TOPIC_NAME as DLQ_TOPIC
 from services.inventory_reserver.partitions import partition_for
@@ -111,6 +112,7 @@ def build_app(settings: Settings) -> ReserverApp:
         store=settings.faust_store,
         datadir=str(worker_datadir(settings, "inventory-reserver")),
         topic_partitions=n,
+        topic_replication_factor=cluster_replication(settings),
         table_standby_replicas=0,  # the sweeper must only see this worker's active partitions
         processing_guarantee="at_least_once",
         broker_session_timeout=settings.kafka_session_timeout_ms / 1000,

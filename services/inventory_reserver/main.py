@@ -5,9 +5,9 @@ from __future__ import annotations
 from faust import Worker
 
 from services.common.faust_app import worker_datadir
-from services.common.kafka import ensure_topics
 from services.common.metrics import serve
 from services.common.settings import Settings
+from services.common.topic_admin import ensure_topics
 from services.inventory_reserver.app import build_app
 
 

@@ -6,7 +6,7 @@ import gc
 import signal
 from types import FrameType
 
-from schemas.topics import ORDER_LIFECYCLE, RESERVATIONS
+from schemas.topics import ORDER_LIFECYCLE, PREFIX, RESERVATIONS
 from services.common import metrics as common_metrics
 from services.common.kafka import DeadLetters, make_consumer, make_producer
 from services.common.lag import export_consumer_lag
@@ -22,7 +22,7 @@ from services.magento_writer.retry import RetryPolicy
 from services.magento_writer.runner import WriterLoop
 
 SERVICE = "magento_writer"
-GROUP_ID = "sales-channel.magento-writer"
+GROUP_ID = f"{PREFIX}.magento-writer"  # follows TOPIC_PREFIX like every group
 log = get_logger(__name__)
 
 

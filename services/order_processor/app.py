@@ -22,6 +22,7 @@ from services.common.metrics import HEALTH
 from services.common.partitioned_table import PartitionedTable
 from services.common.settings import Settings
 from services.common.skipped_records import SkippedRecords
+from services.common.topic_admin import cluster_replication
 from services.order_processor import metrics
 from services.order_processor.aligner import TimeAligner
 from services.order_processor.outputs import OutputProducer
@@ -66,7 +67,7 @@ def build_app(settings: Settings) -> ProcessorApp:
         store=settings.faust_store,
         datadir=str(worker_datadir(settings, "order-processor")),
         topic_partitions=settings.order_topic_partitions,
-        topic_replication_factor=1,
+        topic_replication_factor=cluster_replication(settings),
         # No standby copies of other workers' partitions: the status gauge counts every order in
         # this worker's table, and a restarted worker recovers from its own store + changelog.
         table_standby_replicas=0,

@@ -8,10 +8,10 @@ import os
 import faust
 
 from services.common.faust_app import worker_datadir
-from services.common.kafka import ensure_topics
 from services.common.logging import get_logger
 from services.common.metrics import serve
 from services.common.settings import Settings
+from services.common.topic_admin import ensure_topics
 from services.order_processor.app import APP_ID, build_app
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import inspect
 from schemas.topics import STORES, catalogue
 from schemas.types import StoreConfig
 from services.common.db import current_heads, get_engine
-from services.common.kafka import ensure_topics
 from services.common.settings import Settings
+from services.common.topic_admin import ensure_topics
 from services.stores import registry
 
 

@@ -9,9 +9,10 @@ from kafka.errors import KafkaConnectionError
 from prometheus_client import REGISTRY
 
 from schemas.topics import PREFIX, TopicSpec
-from services.common.kafka import ensure_topics, make_consumer, make_producer
+from services.common.kafka import make_consumer, make_producer
 from services.common.lag import GroupOffsets, LagExporter, PartitionLag, export_consumer_lag, export_group_lag
 from services.common.settings import Settings
+from services.common.topic_admin import ensure_topics
 from tests.harness import wait_until
 
 PRODUCED = {0: 7, 1: 4, 2: 3}
