@@ -90,9 +90,7 @@ def broker(
 @topics_app.command("create")
 def topics_create() -> None:
     """Create every catalogue topic that is missing (safe to run twice)."""
-    from services.common.topic_admin import ensure_topics
-
-    from services.common.topic_admin import TopicMismatch
+    from services.common.topic_admin import TopicMismatch, ensure_topics
 
     try:
         result = ensure_topics(_settings())
