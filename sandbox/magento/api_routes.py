@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from sandbox.magento.directory import country_information
 from sandbox.magento.errors import MagentoError, not_found
 from sandbox.magento.http_util import ctx, guard, int_id, json_body, respond, state_of
 from sandbox.magento.orders import OrderBook
-from sandbox.magento.schema import coerce, render
+from sandbox.magento.schema import coerce, render, require
 from sandbox.magento.search import apply, parse
 
 router = APIRouter(prefix="/rest/V1")
@@ -51,6 +52,8 @@ async def admin_token(request: Request) -> Response:
 async def _save_order(request: Request) -> Response:
     body = await json_body(request)
     entity = coerce("sales-data-order-interface", _required(body, "entity"))
+    if entity is not None and entity.get("entity_id") is None:  # a new order, not a sparse update
+        require("sales-data-order-interface", entity, "entity")
     state = state_of(request)
     with state.lock:
         order = state.orders.save(entity, ctx(request).get("store_id", 1), state.enforce_stock_on_create)
@@ -136,6 +139,7 @@ async def add_comment(request: Request, id: str) -> Response:
     history = coerce(
         "sales-data-order-status-history-interface", _required(body, "statusHistory", "status_history")
     )
+    require("sales-data-order-status-history-interface", history, "statusHistory")
     state = state_of(request)
     with state.lock:
         return respond(request, state.orders.add_comment(int_id(id), history or {}))
@@ -157,6 +161,8 @@ async def invoice_order(request: Request, orderId: str) -> Response:
         {"type": "array", "items": {"$ref": "#/definitions/sales-data-invoice-item-creation-interface"}},
         body.get("items"),
     )
+    require({"type": "array", "items": {"$ref": "#/definitions/sales-data-invoice-item-creation-interface"}},
+            items, "items")
     state = state_of(request)
     with state.lock:
         invoice_id = state.orders.invoice(int_id(orderId), items)
@@ -174,10 +180,23 @@ async def ship_order(request: Request, orderId: str) -> Response:
         {"type": "array", "items": {"$ref": "#/definitions/sales-data-shipment-track-creation-interface"}},
         body.get("tracks"),
     )
+    require({"type": "array", "items": {"$ref": "#/definitions/sales-data-shipment-item-creation-interface"}},
+            items, "items")
+    require({"type": "array", "items": {"$ref": "#/definitions/sales-data-shipment-track-creation-interface"}},
+            tracks, "tracks")
     state = state_of(request)
     with state.lock:
         shipment_id = state.orders.ship(int_id(orderId), items, tracks)
     return respond(request, _scalar_id(request, shipment_id))
+
+
+# ---- directory -----------------------------------------------------------------------------------------
+@router.get("/directory/countries/{countryId}", dependencies=[Depends(guard("anonymous"))])
+async def country(request: Request, countryId: str) -> Response:
+    info = country_information(countryId)
+    if info is None:
+        raise MagentoError(404, "Requested country is not available.")
+    return respond(request, render("directory-data-country-information-interface", info))
 
 
 # ---- catalog, stores -----------------------------------------------------------------------------------

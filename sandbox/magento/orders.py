@@ -4,12 +4,15 @@ cancel / hold / invoice / ship / comments (Magento\\Sales\\Model\\Order rules)."
 from __future__ import annotations
 
 import copy
+import re
 from collections import defaultdict
 from typing import Any
 
+from sandbox.magento import directory
 from sandbox.magento.catalog import Catalog
 from sandbox.magento.clock import now_str
 from sandbox.magento.errors import (
+    ADDRESS_NOT_SAVED,
     NO_SUCH_PRODUCT,
     PRODUCT_NOT_AVAILABLE,
     QTY_NOT_AVAILABLE,
@@ -35,6 +38,44 @@ SHIPMENT_PREFIX = "Shipment Document Validation Error(s):\n"
 NOT_INVOICE_STATES = ("payment_review", "holded", "canceled", "complete", "closed")
 NOT_SHIP_STATES = ("payment_review", "holded", "canceled")
 Order = dict[str, Any]
+# Order\Address\Validator::$required (+ telephone, required by the default address attribute config);
+# parent_id is set by the save itself.
+ADDRESS_REQUIRED = (
+    ("postcode", "Zip code"),
+    ("lastname", "Last name"),
+    ("street", "Street"),
+    ("city", "City"),
+    ("email", "Email"),
+    ("telephone", "Phone Number"),
+    ("country_id", "Country"),
+    ("firstname", "First Name"),
+    ("address_type", "Address Type"),
+)
+# Laminas EmailAddress as Magento configures it (no TLD list check): local-part@hostname.
+_EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]+$")
+
+
+def address_warnings(address: dict[str, Any]) -> list[str]:
+    r"""Order\Address\Validator::validate, run by the order address resource before every save."""
+    warnings = [f'"{label}" is required. Enter and try again.' for key, label in ADDRESS_REQUIRED if key not in address]
+    email = address.get("email")
+    if not email or not _EMAIL.match(str(email)):
+        warnings.append("Email has a wrong format")
+    if address.get("address_type") not in ("billing", "shipping"):
+        warnings.append("Address type doesn't match required options")
+    return warnings
+
+
+def with_region(address: dict[str, Any]) -> dict[str, Any]:
+    r"""The region as Order\Address reads it back: a region id of the address's country gives the
+    directory's code (and its name when no region text was sent); any other id is kept as sent."""
+    out = dict(address)
+    region_id = out.get("region_id")
+    known = directory.region(int(region_id)) if region_id else None
+    if known is not None and known.country_id == out.get("country_id"):
+        out["region_code"] = known.code
+        out["region"] = out.get("region") or known.name
+    return out
 
 
 def _qty(item: dict[str, Any], key: str) -> float:
@@ -152,6 +193,7 @@ class OrderBook:
             increment_id = f"{store.increment_prefix}{self.sequences[store.id]:09d}"
         if (increment_id, store.id) in self.by_increment:
             raise MagentoError(400, UNIQUE_VIOLATION)
+        self._check_addresses(entity)
         items = [dict(i) for i in entity.get("items") or []]
         stock_id = self.catalog.stock_id_for_store(store.id)
         if enforce_stock:
@@ -192,7 +234,7 @@ class OrderBook:
         ship_addr = (shipping or {}).get("address")
         if ship_addr:
             order["_shipping_address"] = {
-                **ship_addr,
+                **with_region(ship_addr),
                 "entity_id": self._next("address"),
                 "parent_id": entity_id,
                 "address_type": "shipping",
@@ -202,7 +244,7 @@ class OrderBook:
         billing = entity.get("billing_address")
         if billing:
             order["billing_address"] = {
-                **billing,
+                **with_region(billing),
                 "entity_id": self._next("address"),
                 "parent_id": entity_id,
                 "address_type": billing.get("address_type") or "billing",
@@ -231,6 +273,19 @@ class OrderBook:
             for item in items:
                 self._reserve(order, item["sku"], -_qty(item, "qty_ordered"), "order_placed")
         return order
+
+    @staticmethod
+    def _check_addresses(entity: dict[str, Any]) -> None:
+        """The address resource's validation; the first failing address aborts the whole save."""
+        assignments = (entity.get("extension_attributes") or {}).get("shipping_assignments") or []
+        shipping = ((assignments[0] or {}).get("shipping") or {}).get("address") if assignments else None
+        addresses = [entity.get("billing_address")]
+        if shipping:
+            addresses.append({**shipping, "address_type": "shipping"})
+        for address in addresses:
+            warnings = address_warnings(address) if address else []
+            if warnings:
+                raise MagentoError(400, ADDRESS_NOT_SAVED, ["\n".join(warnings)])
 
     def _check_salable(self, items: list[dict[str, Any]], website_id: int, stock_id: int) -> None:
         wanted: dict[str, float] = defaultdict(float)

@@ -28,6 +28,7 @@ ROOTS = (
     "sales-data-shipment-creation-arguments-interface",
     "customer-data-customer-interface",
     "customer-data-customer-search-results-interface",
+    "directory-data-country-information-interface",
     "error-response",
 )
 OUT = Path(__file__).with_name("admin_schema_subset.json")

@@ -1,13 +1,21 @@
 """The ``PUT /V1/orders/create`` entity (``sales-data-order-interface``) for an Amazon order.
 
-Only fields of the 2.4.8 schema are sent. Magento computes nothing on this route, so amounts are
-made self-consistent here. Buyer data Amazon withholds (FBA, Pending) gets documented placeholders:
-name "Amazon Customer", email ``<order id>@marketplace.amazon.invalid``, street/city/postcode "N/A",
-telephone "N/A" (phones are never carried on our topics)."""
+Only fields of the 2.4.8 schema are sent, and every field it marks required (``payment.account_status``
+and ``cc_last4`` as empty strings, ``status_histories[].parent_id`` 0: Magento sets it to the new
+order's id when it saves the comment). Magento computes nothing on this route, so amounts are made
+self-consistent here, in ``Decimal``: ``grand_total = subtotal + shipping_amount + tax_amount −
+|discount_amount|`` to the cent, in order and in base currency (``magento_totals``, ``in_base``; the
+README says where each Amazon charge goes). Buyer data Amazon withholds (FBA, Pending) gets
+documented placeholders: name "Amazon Customer", email ``<order id>@marketplace.amazon.invalid``,
+street/city/postcode "N/A", telephone "N/A" (phones are never carried on our topics). Regions map to
+Magento's region ids where Magento's directory has the country's regions (``resolve_region``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -19,6 +27,7 @@ PLACEHOLDER_LASTNAME = "Customer"
 PLACEHOLDER_EMAIL_DOMAIN = "marketplace.amazon.invalid"
 PLACEHOLDER = "N/A"
 DEFAULT_STATUS = "pending"
+NAME_MAX = 255  # sales_order_address.firstname / lastname are varchar(255)
 
 # Amazon marketplace id → ISO country, for addresses Amazon withholds.
 MARKETPLACE_COUNTRY = {
@@ -45,11 +54,349 @@ MARKETPLACE_COUNTRY = {
     "A19VAU5U5O7RUS": "SG",
 }
 CENT = Decimal("0.01")
+ZERO = Decimal(0)
+RATE_PLACES = Decimal("0.0001")  # sales_order_item.tax_percent is decimal(12,4)
 
 # Amazon carrier name (letters and digits only, upper case) → Magento's carrier code for tracking links;
 # any other carrier is Magento's "custom" carrier, titled with Amazon's name.
 MAGENTO_CARRIERS = {"UPS": "ups", "USPS": "usps", "FEDEX": "fedex", "DHL": "dhl", "DHLEXPRESS": "dhl"}
 CUSTOM_CARRIER = "custom"
+
+# ---- Magento's region directory (ids of a fresh 2.4 install; see sandbox/magento/directory.py) ---------
+_US_REGIONS = (
+    "AL Alabama|AK Alaska|AS American Samoa|AZ Arizona|AR Arkansas|AE Armed Forces Africa|"
+    "AA Armed Forces Americas|AE Armed Forces Canada|AE Armed Forces Europe|AE Armed Forces Middle East|"
+    "AP Armed Forces Pacific|CA California|CO Colorado|CT Connecticut|DE Delaware|DC District of Columbia|"
+    "FM Federated States Of Micronesia|FL Florida|GA Georgia|GU Guam|HI Hawaii|ID Idaho|IL Illinois|"
+    "IN Indiana|IA Iowa|KS Kansas|KY Kentucky|LA Louisiana|ME Maine|MH Marshall Islands|MD Maryland|"
+    "MA Massachusetts|MI Michigan|MN Minnesota|MS Mississippi|MO Missouri|MT Montana|NE Nebraska|NV Nevada|"
+    "NH New Hampshire|NJ New Jersey|NM New Mexico|NY New York|NC North Carolina|ND North Dakota|"
+    "MP Northern Mariana Islands|OH Ohio|OK Oklahoma|OR Oregon|PW Palau|PA Pennsylvania|PR Puerto Rico|"
+    "RI Rhode Island|SC South Carolina|SD South Dakota|TN Tennessee|TX Texas|UT Utah|VT Vermont|"
+    "VI Virgin Islands|VA Virginia|WA Washington|WV West Virginia|WI Wisconsin|WY Wyoming"
+)
+_CA_REGIONS = (
+    "AB Alberta|BC British Columbia|MB Manitoba|NL Newfoundland and Labrador|NB New Brunswick|"
+    "NS Nova Scotia|NT Northwest Territories|NU Nunavut|ON Ontario|PE Prince Edward Island|QC Quebec|"
+    "SK Saskatchewan|YT Yukon Territory"
+)
+# Spellings Amazon buyers type that are neither Magento's code nor its name (normalised, see _norm).
+REGION_ALIASES: dict[str, dict[str, str]] = {
+    "US": {
+        "WASHINGTON DC": "DC",
+        "WASHINGTON D C": "DC",
+        "D C": "DC",
+        "US VIRGIN ISLANDS": "VI",
+        "U S VIRGIN ISLANDS": "VI",
+        "MICRONESIA": "FM",
+    },
+    "CA": {
+        "NEWFOUNDLAND": "NL",
+        "LABRADOR": "NL",
+        "NF": "NL",
+        "PEI": "PE",
+        "P E I": "PE",
+        "YUKON": "YT",
+        "NORTHWEST TERRITORY": "NT",
+        "PQ": "QC",
+    },
+}
+
+
+@dataclass(frozen=True)
+class MagentoRegion:
+    id: int
+    code: str
+    name: str
+
+
+def _directory(table: str, first_id: int) -> tuple[MagentoRegion, ...]:
+    rows = [entry.split(" ", 1) for entry in table.split("|")]
+    return tuple(MagentoRegion(first_id + i, code, name) for i, (code, name) in enumerate(rows))
+
+
+# country id → its regions in id order; pass another directory (e.g. read from the store's
+# GET /V1/directory/countries/{id}) in ``OrderOptions.regions`` for an install with other ids.
+MAGENTO_REGIONS: Mapping[str, tuple[MagentoRegion, ...]] = {
+    "US": _directory(_US_REGIONS, 1),
+    "CA": _directory(_CA_REGIONS, 66),
+}
+
+
+def _norm(text: str) -> str:
+    """Upper case, accents folded, punctuation as spaces: "Québec" → "QUEBEC", "D.C." → "D C"."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^A-Za-z0-9]+", " ", folded).upper().split())
+
+
+def resolve_region(
+    country: str, region: str | None, directory: Mapping[str, tuple[MagentoRegion, ...]] = MAGENTO_REGIONS
+) -> MagentoRegion | None:
+    """Magento's region for Amazon's ``stateOrRegion`` (a code or a name, any case or accents) in a
+    country whose regions Magento lists; None when the country has none listed or nothing matches.
+    A code shared by several regions (US armed forces "AE") resolves to the first, as Magento does."""
+    listed = directory.get(country)
+    if not listed or not region or not _norm(region):
+        return None
+    key = _norm(region)
+    key = REGION_ALIASES.get(country, {}).get(key, key)
+    for entry in listed:
+        if key == _norm(entry.code):
+            return entry
+    return next((entry for entry in listed if key == _norm(entry.name)), None)
+
+
+# ---- names, e-mail ---------------------------------------------------------------------------------------
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]+$")
+
+
+def _clean(text: str | None) -> str:
+    """Control characters (tabs, newlines) as spaces, whitespace collapsed; every other character kept."""
+    return " ".join(_CONTROL.sub(" ", text or "").split())
+
+
+def split_name(full: str | None) -> tuple[str, str]:
+    """First and last name: the last word is the last name; accents, apostrophes, hyphens, any script
+    pass through unchanged. A one-word name keeps "N/A" as last name (Magento requires one)."""
+    parts = _clean(full).split()
+    if not parts:
+        return PLACEHOLDER_FIRSTNAME, PLACEHOLDER_LASTNAME
+    if len(parts) == 1:
+        return parts[0][:NAME_MAX], PLACEHOLDER
+    return " ".join(parts[:-1])[:NAME_MAX], parts[-1][:NAME_MAX]
+
+
+def buyer_email(order: AmazonOrder) -> str:
+    """Amazon's relay address, or the documented placeholder when it is withheld or would fail
+    Magento's address e-mail check ("Email has a wrong format")."""
+    email = (order.buyer_email or "").strip()
+    if email and _EMAIL.match(email):
+        return email
+    return f"{order.amazon_order_id}@{PLACEHOLDER_EMAIL_DOMAIN}"
+
+
+def currency_of(order: AmazonOrder) -> str:
+    for money_value in (order.order_total, order.shipping_total, *(i.unit_price for i in order.items)):
+        if money_value is not None:
+            return money_value.currency
+    return "USD"
+
+
+# ---- amounts -------------------------------------------------------------------------------------------------
+# Amazon proceeds categories. Item level: ITEM (the row), SHIPPING, GIFT_WRAP, COD_FEE, OTHER (charges),
+# TAX and DISCOUNT (each split by ``subtype`` into what it applies to). Order level: DELIVERY_TIP.
+ITEM, SHIPPING, GIFT_WRAP, COD_FEE, OTHER, TAX, DISCOUNT, DELIVERY_TIP = (
+    "ITEM",
+    "SHIPPING",
+    "GIFT_WRAP",
+    "COD_FEE",
+    "OTHER",
+    "TAX",
+    "DISCOUNT",
+    "DELIVERY_TIP",
+)
+HANDLING = frozenset({SHIPPING, GIFT_WRAP, COD_FEE, OTHER})  # Magento's "Shipping & Handling"
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One line of an Amazon proceeds breakdown (``type``, ``subtype`` of a TAX/DISCOUNT detail, amount)."""
+
+    type: str
+    amount: Decimal
+    subtype: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemCharges:
+    order_item_id: str
+    quantity: int
+    unit_price: Decimal | None
+    lines: tuple[Charge, ...]
+
+
+@dataclass(frozen=True)
+class OrderCharges:
+    """What Amazon charged for an order, in the order's currency: per item, and at order level."""
+
+    currency: str
+    items: tuple[ItemCharges, ...]
+    order_lines: tuple[Charge, ...] = ()
+    amazon_total: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ItemTotals:
+    order_item_id: str
+    qty: int
+    price: Decimal
+    row_total: Decimal
+    tax: Decimal
+    tax_percent: Decimal | None
+    discount: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Magento's amounts of one order in one currency; ``discount`` is a magnitude (Magento stores the
+    order's ``discount_amount`` negative). Invariant: grand = subtotal + shipping + tax − discount."""
+
+    items: tuple[ItemTotals, ...]
+    subtotal: Decimal
+    shipping: Decimal
+    shipping_tax: Decimal
+    shipping_discount: Decimal
+    item_tax: Decimal
+    item_discount: Decimal
+    gift_wrap: Decimal = ZERO
+    other_charges: Decimal = ZERO
+    delivery_tip: Decimal = ZERO
+    unknown: tuple[str, ...] = field(default=())
+
+    @property
+    def tax(self) -> Decimal:
+        return self.item_tax + self.shipping_tax
+
+    @property
+    def discount(self) -> Decimal:
+        return self.item_discount + self.shipping_discount
+
+    @property
+    def grand_total(self) -> Decimal:
+        return self.subtotal + self.shipping + self.tax - self.discount
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money(value: Decimal) -> float:
+    return float(cents(value))
+
+
+def charges_of(order: AmazonOrder) -> OrderCharges:
+    """The charges the command's order carries. Today (``amazon.order.changed`` v2): each item's unit
+    price × quantity, and the order's shipping total; tax, discounts, gift wrap and the delivery tip
+    are not carried yet, so they stay out of the Magento totals (the order comment names the gap)."""
+    items = [i for i in order.items if i.quantity_ordered > 0]
+    out: list[ItemCharges] = []
+    for n, item in enumerate(items):
+        unit = item.unit_price.amount if item.unit_price else None
+        lines = [Charge(ITEM, (unit or ZERO) * item.quantity_ordered)]
+        if n == 0 and order.shipping_total is not None:
+            lines.append(Charge(SHIPPING, order.shipping_total.amount))
+        out.append(ItemCharges(item.order_item_id, item.quantity_ordered, unit, tuple(lines)))
+    if not items and order.shipping_total is not None:
+        return OrderCharges(currency_of(order), (), (Charge(SHIPPING, order.shipping_total.amount),))
+    return OrderCharges(
+        currency_of(order), tuple(out), amazon_total=order.order_total.amount if order.order_total else None
+    )
+
+
+def _tax_percent(tax: Decimal, base: Decimal) -> Decimal | None:
+    if tax <= 0 or base <= 0:
+        return None
+    return (tax * 100 / base).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def magento_totals(charges: OrderCharges) -> Totals:
+    """Where each Amazon charge goes in Magento (pure; amounts exact to the cent, never re-rounded):
+
+    * ITEM → the item's row (``row_total``; ``price`` = Amazon's unit price when it multiplies out,
+      else the row over the quantity) and the ``subtotal``;
+    * SHIPPING, GIFT_WRAP, COD_FEE, OTHER (and any category Amazon adds) → ``shipping_amount``
+      ("Shipping & Handling": Magento Open Source has no gift-wrap or fee totals);
+    * TAX → the item's ``tax_amount`` for subtype ITEM (or none, or DISCOUNT), else
+      ``shipping_tax_amount``; ``tax_percent`` = item tax ÷ (row − item discount), where positive;
+    * DISCOUNT (promotions; its sign as Amazon sends it is ignored) → the item's ``discount_amount``,
+      or ``shipping_discount_amount`` for subtype SHIPPING;
+    * DELIVERY_TIP (order level) → not in the totals: it is not item revenue, is charged after checkout
+      and may still change (PENDING); it is named in the order comment.
+    Other order-level lines are Amazon's aggregates of the item lines and add nothing."""
+    rows: list[ItemTotals] = []
+    shipping = shipping_tax = shipping_discount = gift_wrap = other = ZERO
+    unknown: list[str] = []
+    for item in charges.items:
+        row = tax = discount = ZERO
+        for line in item.lines:
+            kind, sub = line.type.upper(), (line.subtype or "").upper()
+            if kind == ITEM:
+                row += line.amount
+            elif kind == TAX:
+                if sub in HANDLING:
+                    shipping_tax += line.amount
+                else:
+                    tax += line.amount
+            elif kind == DISCOUNT:
+                if sub == SHIPPING:
+                    shipping_discount += abs(line.amount)
+                else:
+                    discount += abs(line.amount)
+            else:
+                shipping += line.amount
+                if kind == GIFT_WRAP:
+                    gift_wrap += line.amount
+                elif kind != SHIPPING:
+                    other += line.amount
+                    if kind not in HANDLING and kind not in unknown:
+                        unknown.append(kind)
+        qty = max(item.quantity, 1)
+        if item.unit_price is not None and item.unit_price * item.quantity == row:
+            price = item.unit_price
+        else:
+            price = cents(row / qty)
+        rows.append(
+            ItemTotals(item.order_item_id, item.quantity, price, row, tax, _tax_percent(tax, row - discount), discount)
+        )
+    for line in charges.order_lines:
+        if line.type.upper() == SHIPPING and not charges.items:
+            shipping += line.amount
+    tip = sum((line.amount for line in charges.order_lines if line.type.upper() == DELIVERY_TIP), ZERO)
+    return Totals(
+        items=tuple(rows),
+        subtotal=sum((r.row_total for r in rows), ZERO),
+        shipping=shipping,
+        shipping_tax=shipping_tax,
+        shipping_discount=shipping_discount,
+        item_tax=sum((r.tax for r in rows), ZERO),
+        item_discount=sum((r.discount for r in rows), ZERO),
+        gift_wrap=gift_wrap,
+        other_charges=other,
+        delivery_tip=tip,
+        unknown=tuple(unknown),
+    )
+
+
+def in_base(totals: Totals, base_to_order_rate: Decimal) -> Totals:
+    """The same totals in base currency (order amount = base amount × rate): each stored component
+    converted and rounded to the cent once, the sums taken over the rounded parts, so the base totals
+    add up exactly too."""
+    if base_to_order_rate == 1:
+        return totals
+
+    def conv(value: Decimal) -> Decimal:
+        return cents(value / base_to_order_rate)
+
+    rows = tuple(
+        ItemTotals(
+            r.order_item_id, r.qty, conv(r.price), conv(r.row_total), conv(r.tax), r.tax_percent, conv(r.discount)
+        )
+        for r in totals.items
+    )
+    return Totals(
+        items=rows,
+        subtotal=sum((r.row_total for r in rows), ZERO),
+        shipping=conv(totals.shipping),
+        shipping_tax=conv(totals.shipping_tax),
+        shipping_discount=conv(totals.shipping_discount),
+        item_tax=sum((r.tax for r in rows), ZERO),
+        item_discount=sum((r.discount for r in rows), ZERO),
+        gift_wrap=conv(totals.gift_wrap),
+        other_charges=conv(totals.other_charges),
+        delivery_tip=conv(totals.delivery_tip),
+        unknown=totals.unknown,
+    )
 
 
 @dataclass(frozen=True)
@@ -62,76 +409,88 @@ class OrderOptions:
     increment_id: str | None = None  # None: Magento's sequence numbers the order
     customer_id: int | None = None  # the buyer's Magento account ("create customer"); None: a guest order
     customer_group_id: int | None = None
+    # The store's base currency (``GET /V1/store/storeConfigs``) and its rate to the order's currency;
+    # None: the order's currency is the base currency.
+    base_currency_code: str | None = None
+    base_to_order_rate: Decimal = Decimal(1)
+    regions: Mapping[str, tuple[MagentoRegion, ...]] = field(default_factory=lambda: MAGENTO_REGIONS)
 
 
-def money(value: Decimal) -> float:
-    return float(value.quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def split_name(full: str | None) -> tuple[str, str]:
-    parts = (full or "").split()
-    if not parts:
-        return PLACEHOLDER_FIRSTNAME, PLACEHOLDER_LASTNAME
-    if len(parts) == 1:
-        return parts[0], PLACEHOLDER
-    return " ".join(parts[:-1]), parts[-1]
-
-
-def buyer_email(order: AmazonOrder) -> str:
-    return order.buyer_email or f"{order.amazon_order_id}@{PLACEHOLDER_EMAIL_DOMAIN}"
-
-
-def currency_of(order: AmazonOrder) -> str:
-    for money_value in (order.order_total, order.shipping_total, *(i.unit_price for i in order.items)):
-        if money_value is not None:
-            return money_value.currency
-    return "USD"
-
-
-def address(order: AmazonOrder, kind: str) -> dict[str, Any]:
+# ---- addresses ------------------------------------------------------------------------------------------------
+def address(
+    order: AmazonOrder, kind: str, regions: Mapping[str, tuple[MagentoRegion, ...]] = MAGENTO_REGIONS
+) -> dict[str, Any]:
+    """An order address Magento's address validator accepts: every required field non-empty (placeholders
+    for what Amazon withholds), the country as Amazon sends it (Puerto Rico and the other territories
+    either as their own country or as a US region), the region mapped to Magento's id where Magento
+    lists the country's regions, else kept as text."""
     ship_to = order.ship_to or Address()
     first, last = split_name(ship_to.name or order.buyer_name)
+    country = (_clean(ship_to.country_code) or MARKETPLACE_COUNTRY.get(order.marketplace_id, "US")).upper()
     out: dict[str, Any] = {
         "address_type": kind,
         "firstname": first,
         "lastname": last,
-        "street": [line for line in ship_to.lines if line.strip()] or [PLACEHOLDER],
-        "city": ship_to.city or PLACEHOLDER,
-        "postcode": ship_to.postal_code or PLACEHOLDER,
-        "country_id": (ship_to.country_code or MARKETPLACE_COUNTRY.get(order.marketplace_id, "US")).upper(),
+        "street": [line for line in (_clean(raw) for raw in ship_to.lines) if line] or [PLACEHOLDER],
+        "city": _clean(ship_to.city) or PLACEHOLDER,
+        "postcode": _clean(ship_to.postal_code) or PLACEHOLDER,
+        "country_id": country,
         "telephone": PLACEHOLDER,
         "email": buyer_email(order),
     }
-    if ship_to.company:
-        out["company"] = ship_to.company
-    if ship_to.region:
-        out["region"] = ship_to.region
-        if len(ship_to.region) <= 3 and ship_to.region.isalpha():
-            out["region_code"] = ship_to.region.upper()
+    company = _clean(ship_to.company)
+    if company:
+        out["company"] = company
+    region_text = _clean(ship_to.region)
+    known = resolve_region(country, region_text, regions)
+    if known is not None:
+        out.update(region_id=known.id, region_code=known.code, region=known.name)
+    elif region_text:
+        out["region"] = region_text
+        if len(region_text) <= 3 and region_text.isalnum():
+            out["region_code"] = region_text.upper()
     return out
 
 
-def item_row(item: OrderItem, store_id: int | None, product_id: int | None) -> dict[str, Any]:
-    price = item.unit_price.amount if item.unit_price else Decimal(0)
-    row = price * item.quantity_ordered
+# ---- the entity -------------------------------------------------------------------------------------------------
+def item_row(
+    item: OrderItem,
+    store_id: int | None,
+    product_id: int | None,
+    totals: ItemTotals | None = None,
+    base: ItemTotals | None = None,
+) -> dict[str, Any]:
+    if totals is None:  # an item without charges of its own: its unit price × quantity
+        price = item.unit_price.amount if item.unit_price else ZERO
+        totals = ItemTotals(
+            item.order_item_id, item.quantity_ordered, price, price * item.quantity_ordered, ZERO, None, ZERO
+        )
+    base = base or totals
+    qty = max(totals.qty, 1)
     out: dict[str, Any] = {
         "sku": item.sku,
-        "name": item.title or item.sku,
+        "name": _clean(item.title) or item.sku,
         "product_type": "simple",
         "ext_order_item_id": item.order_item_id,
         "qty_ordered": item.quantity_ordered,
-        "price": money(price),
-        "base_price": money(price),
-        "original_price": money(price),
-        "base_original_price": money(price),
-        "price_incl_tax": money(price),
-        "base_price_incl_tax": money(price),
-        "row_total": money(row),
-        "base_row_total": money(row),
-        "row_total_incl_tax": money(row),
-        "base_row_total_incl_tax": money(row),
+        "price": money(totals.price),
+        "base_price": money(base.price),
+        "original_price": money(totals.price),
+        "base_original_price": money(base.price),
+        "price_incl_tax": money(totals.price + totals.tax / qty),
+        "base_price_incl_tax": money(base.price + base.tax / qty),
+        "row_total": money(totals.row_total),
+        "base_row_total": money(base.row_total),
+        "row_total_incl_tax": money(totals.row_total + totals.tax),
+        "base_row_total_incl_tax": money(base.row_total + base.tax),
+        "tax_amount": money(totals.tax),
+        "base_tax_amount": money(base.tax),
+        "discount_amount": money(totals.discount),
+        "base_discount_amount": money(base.discount),
         "is_virtual": 0,
     }
+    if totals.tax_percent is not None:
+        out["tax_percent"] = float(totals.tax_percent)
     if product_id is not None:
         out["product_id"] = product_id
     if store_id is not None:
@@ -139,14 +498,38 @@ def item_row(item: OrderItem, store_id: int | None, product_id: int | None) -> d
     return out
 
 
-def history_comment(order: AmazonOrder, target: MagentoTarget) -> str:
+def _amount(value: Decimal, currency: str) -> str:
+    return f"{cents(value)} {currency}"
+
+
+def history_comment(
+    order: AmazonOrder, target: MagentoTarget, totals: Totals | None = None, charges: OrderCharges | None = None
+) -> str:
     channel = (
         "Amazon-fulfilled (FBA)" if order.fulfillment_channel == FulfillmentChannel.AMAZON else "merchant-fulfilled"
     )
-    return (
+    text = (
         f"Amazon order {order.amazon_order_id} imported by Sales Channel "
         f"(store {target.store_id}, marketplace {order.marketplace_id}, {channel})."
     )
+    if totals is None or charges is None:
+        return text
+    cur = charges.currency
+    notes: list[str] = []
+    if totals.gift_wrap:
+        notes.append(f"gift wrap {_amount(totals.gift_wrap, cur)} is in Shipping & Handling")
+    if totals.other_charges - totals.gift_wrap:
+        notes.append(f"other Amazon charges {_amount(totals.other_charges, cur)} are in Shipping & Handling")
+    if totals.delivery_tip:
+        notes.append(f"the delivery tip of {_amount(totals.delivery_tip, cur)} is not in the order totals")
+    if charges.amazon_total is not None:
+        gap = charges.amazon_total - totals.delivery_tip - totals.grand_total
+        if gap:
+            notes.append(
+                f"Amazon's order total is {_amount(charges.amazon_total, cur)}: "
+                f"{_amount(gap, cur)} of it (tax, fees or discounts) is not itemised on the order yet"
+            )
+    return text if not notes else f"{text} Totals: {'; '.join(notes)}."
 
 
 def build_order_entity(
@@ -154,18 +537,24 @@ def build_order_entity(
     target: MagentoTarget,
     options: OrderOptions,
     product_ids: dict[str, int] | None = None,
+    charges: OrderCharges | None = None,
 ) -> dict[str, Any]:
+    """The entity for the command's order; ``charges`` defaults to what the order carries (``charges_of``)."""
     product_ids = product_ids or {}
     items = [i for i in order.items if i.quantity_ordered > 0]
-    subtotal = sum((i.unit_price.amount * i.quantity_ordered for i in items if i.unit_price), Decimal(0))
-    shipping = order.shipping_total.amount if order.shipping_total else Decimal(0)
-    grand = order.order_total.amount if order.order_total else subtotal + shipping
+    charges = charges or charges_of(order)
+    totals = magento_totals(charges)
+    rate = options.base_to_order_rate
+    base = in_base(totals, rate)
+    by_item = {t.order_item_id: t for t in totals.items}
+    base_by_item = {t.order_item_id: t for t in base.items}
     qty = sum(i.quantity_ordered for i in items)
-    currency = currency_of(order)
+    currency = charges.currency
+    base_currency = options.base_currency_code or currency
     status = target.settings.order_status or DEFAULT_STATUS
     state = "processing" if target.settings.order_status else "new"
     first, last = split_name(order.buyer_name or (order.ship_to.name if order.ship_to else None))
-    shipping_address = address(order, "shipping")
+    shipping_address = address(order, "shipping", options.regions)
     entity: dict[str, Any] = {
         "ext_order_id": order.amazon_order_id,
         "state": state,
@@ -175,43 +564,62 @@ def build_order_entity(
         "customer_email": buyer_email(order),
         "customer_firstname": first,
         "customer_lastname": last,
-        "base_currency_code": currency,
+        "base_currency_code": base_currency,
         "order_currency_code": currency,
-        "store_currency_code": currency,
-        "global_currency_code": currency,
-        "subtotal": money(subtotal),
-        "base_subtotal": money(subtotal),
-        "subtotal_incl_tax": money(subtotal),
-        "base_subtotal_incl_tax": money(subtotal),
-        "shipping_amount": money(shipping),
-        "base_shipping_amount": money(shipping),
-        "shipping_incl_tax": money(shipping),
-        "base_shipping_incl_tax": money(shipping),
+        "store_currency_code": base_currency,
+        "global_currency_code": base_currency,
+        "subtotal": money(totals.subtotal),
+        "base_subtotal": money(base.subtotal),
+        "subtotal_incl_tax": money(totals.subtotal + totals.item_tax),
+        "base_subtotal_incl_tax": money(base.subtotal + base.item_tax),
+        "shipping_amount": money(totals.shipping),
+        "base_shipping_amount": money(base.shipping),
+        "shipping_tax_amount": money(totals.shipping_tax),
+        "base_shipping_tax_amount": money(base.shipping_tax),
+        "shipping_incl_tax": money(totals.shipping + totals.shipping_tax),
+        "base_shipping_incl_tax": money(base.shipping + base.shipping_tax),
+        "shipping_discount_amount": money(totals.shipping_discount),
+        "base_shipping_discount_amount": money(base.shipping_discount),
         "shipping_description": f"Amazon ({options.shipping_method})",
-        "tax_amount": 0.0,
-        "base_tax_amount": 0.0,
-        "discount_amount": 0.0,
-        "base_discount_amount": 0.0,
-        "grand_total": money(grand),
-        "base_grand_total": money(grand),
-        "total_due": money(grand),
-        "base_total_due": money(grand),
+        "tax_amount": money(totals.tax),
+        "base_tax_amount": money(base.tax),
+        "discount_amount": -money(totals.discount) or 0.0,
+        "base_discount_amount": -money(base.discount) or 0.0,
+        "grand_total": money(totals.grand_total),
+        "base_grand_total": money(base.grand_total),
+        "total_due": money(totals.grand_total),
+        "base_total_due": money(base.grand_total),
         "total_qty_ordered": qty,
         "total_item_count": len(items),
         "base_to_global_rate": 1,
-        "base_to_order_rate": 1,
+        "base_to_order_rate": float(rate),
         "store_to_base_rate": 1,
-        "store_to_order_rate": 1,
+        "store_to_order_rate": float(rate),
         "is_virtual": 0,
-        "items": [item_row(i, options.store_id, product_ids.get(i.sku)) for i in items],
-        "billing_address": address(order, "billing"),
-        "payment": {"method": options.payment_method, "additional_information": []},
+        "items": [
+            item_row(
+                i,
+                options.store_id,
+                product_ids.get(i.sku),
+                by_item.get(i.order_item_id),
+                base_by_item.get(i.order_item_id),
+            )
+            for i in items
+        ],
+        "billing_address": address(order, "billing", options.regions),
+        "payment": {
+            "method": options.payment_method,
+            "additional_information": [],
+            "account_status": "",
+            "cc_last4": "",
+        },
         "status_histories": [
             {
-                "comment": history_comment(order, target),
+                "comment": history_comment(order, target, totals, charges),
                 "status": status,
                 "is_customer_notified": 0,
                 "is_visible_on_front": 0,
+                "parent_id": 0,  # required by the schema; Magento sets the new order's id on save
             }
         ],
         "extension_attributes": {
@@ -221,8 +629,14 @@ def build_order_entity(
                         "address": shipping_address,
                         "method": options.shipping_method,
                         "total": {
-                            "shipping_amount": money(shipping),
-                            "base_shipping_amount": money(shipping),
+                            "shipping_amount": money(totals.shipping),
+                            "base_shipping_amount": money(base.shipping),
+                            "shipping_tax_amount": money(totals.shipping_tax),
+                            "base_shipping_tax_amount": money(base.shipping_tax),
+                            "shipping_incl_tax": money(totals.shipping + totals.shipping_tax),
+                            "base_shipping_incl_tax": money(base.shipping + base.shipping_tax),
+                            "shipping_discount_amount": money(totals.shipping_discount),
+                            "base_shipping_discount_amount": money(base.shipping_discount),
                         },
                     },
                     "items": [],
@@ -240,6 +654,21 @@ def build_order_entity(
             customer_is_guest=0, customer_id=options.customer_id, customer_group_id=options.customer_group_id or 1
         )
     return entity
+
+
+def charges_from_lines(
+    currency: str,
+    items: Iterable[tuple[str, int, Decimal | None, Iterable[Charge]]],
+    order_lines: Iterable[Charge] = (),
+    amazon_total: Decimal | None = None,
+) -> OrderCharges:
+    """OrderCharges from (order item id, quantity, unit price, proceeds lines) rows."""
+    return OrderCharges(
+        currency,
+        tuple(ItemCharges(i, q, u, tuple(lines)) for i, q, u, lines in items),
+        tuple(order_lines),
+        amazon_total,
+    )
 
 
 def shipment_tracks(tracks: tuple[ShipmentTrack, ...]) -> list[dict[str, str]]:

@@ -72,11 +72,13 @@ def test_magento_sequence_leaves_increment_id_to_magento() -> None:
 
 
 def test_shipment_tracks_follow_the_admin_schema_and_map_known_carriers() -> None:
-    tracks = shipment_tracks((
-        ShipmentTrack(carrier="UPS", tracking_number="1Z999AA1234567890"),
-        ShipmentTrack(carrier="FedEx", tracking_number="7712 3456"),
-        ShipmentTrack(carrier="Royal Mail", tracking_number="RR123456789GB"),
-    ))
+    tracks = shipment_tracks(
+        (
+            ShipmentTrack(carrier="UPS", tracking_number="1Z999AA1234567890"),
+            ShipmentTrack(carrier="FedEx", tracking_number="7712 3456"),
+            ShipmentTrack(carrier="Royal Mail", tracking_number="RR123456789GB"),
+        )
+    )
     assert tracks == [
         {"track_number": "1Z999AA1234567890", "title": "UPS", "carrier_code": "ups"},
         {"track_number": "7712 3456", "title": "FedEx", "carrier_code": "fedex"},
@@ -85,3 +87,37 @@ def test_shipment_tracks_follow_the_admin_schema_and_map_known_carriers() -> Non
     body_schema = request_body_schema("/V1/order/{orderId}/ship", "post")
     assert violations({"notify": False, "tracks": tracks}, body_schema) == []
     assert shipment_tracks(()) == []
+
+
+def test_every_request_body_the_writer_sends_validates_required_fields_included() -> None:
+    """The client's own bodies (create, comment, invoice, ship), captured off the wire."""
+    import json
+
+    import httpx
+
+    from services.magento_writer.magento.client import MagentoClient
+
+    sent: list[tuple[str, str, object]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        path = request.url.path.split("/V1", 1)[1]
+        sent.append((request.method, path, json.loads(request.content or b"null")))
+        reply: object = {"entity_id": 7, "increment_id": "AMZ1"} if path == "/orders/create" else 5
+        return httpx.Response(200, json=True if path.endswith("/comments") else reply)
+
+    client = MagentoClient("http://magento.test", httpx.Auth(), transport=httpx.MockTransport(answer))
+    for order in (amazon_order(items=(("SKU-1", 2, "19.99"),)), amazon_order("114-0000000-0000002", fba=True)):
+        client.create_order("default", _entity(order, target("s1", prefix_general="AMZ")))
+    client.add_comment("default", 7, "Amazon order canceled.", "pending")
+    client.invoice("default", 7, "Invoice created for Amazon marketplace order.")
+    tracks = shipment_tracks((ShipmentTrack(carrier="UPS", tracking_number="1Z"),))
+    client.ship("default", 7, "Shipped by Amazon.", tracks)
+    templates = {
+        "/orders/create": "/V1/orders/create",
+        "/orders/7/comments": "/V1/orders/{id}/comments",
+        "/order/7/invoice": "/V1/order/{orderId}/invoice",
+        "/order/7/ship": "/V1/order/{orderId}/ship",
+    }
+    assert [p for _, p, _ in sent] == ["/orders/create", "/orders/create", *list(templates)[1:]]
+    for method, path, body in sent:
+        assert violations(body, request_body_schema(templates[path], method.lower())) == [], path

@@ -64,7 +64,7 @@ def order_entity(
         "total_qty_ordered": sum(q for _, q in lines),
         "items": order_items,
         "billing_address": address("billing"),
-        "payment": {"method": "checkmo", "additional_information": []},
+        "payment": {"method": "checkmo", "additional_information": [], "account_status": "", "cc_last4": ""},
         "extension_attributes": {
             "shipping_assignments": [
                 {"shipping": {"method": "flatrate_flatrate", "address": address("shipping")}, "items": []}

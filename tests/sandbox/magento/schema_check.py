@@ -1,7 +1,8 @@
 """Validate stand-in responses against Adobe's admin REST schema (Swagger 2.0 definitions).
 
-Checks: `$ref` resolution, types (integer/number/string/boolean/array/object), `required` (= always
-present in Magento's output), and no property outside the definition (field for field)."""
+Checks: `$ref` resolution, types (integer/number/string/boolean/array/object), `required` (present and
+not null: a null is no value of the documented type), and no property outside the definition (field
+for field). Used for the stand-in's responses and the writer's request bodies alike."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def errors(value: Any, node: dict[str, Any] | str, path: str = "$") -> list[str]
     problems: list[str] = []
     type_name = node.get("type")
     if value is None:
-        return problems  # nullable output fields (required ones are checked by presence)
+        return problems  # an optional field left null (required ones are checked by their parent)
     if type_name and not _type_ok(value, type_name):
         return [f"{path}: expected {type_name}, got {type(value).__name__} {value!r}"]
     if type_name == "array" and "items" in node:
@@ -69,6 +70,8 @@ def errors(value: Any, node: dict[str, Any] | str, path: str = "$") -> list[str]
         for key in node.get("required", []):
             if key not in value:
                 problems.append(f"{path}: required field {key!r} missing")
+            elif value[key] is None:
+                problems.append(f"{path}: required field {key!r} is null")
         for key, item in value.items():
             if key not in props:
                 problems.append(f"{path}: field {key!r} is not in the schema")
