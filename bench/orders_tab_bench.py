@@ -31,8 +31,9 @@ from services.orders_tab.apply import Batch  # noqa: E402
 from services.orders_tab.decoding import decode_used  # noqa: E402
 from services.orders_tab.models import BUYER_TRGM_INDEX, BUYER_TRGM_INDEX_SQL, OrderRow  # noqa: E402
 from services.orders_tab.store import drop_secondary_indexes, truncate, write_batch  # noqa: E402
+from tests.harness import PG_ADMIN_URL  # noqa: E402
 
-ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = PG_ADMIN_URL
 TOKEN = "bench-token-0123456789"
 ACTIONS = (
     "Order imported from Amazon.",

@@ -63,8 +63,8 @@ from services.poller.scheduler import StoreScheduler  # noqa: E402
 from services.poller.spapi.http import HttpOrdersClient  # noqa: E402
 from services.poller.state import PollerState  # noqa: E402
 from services.poller.sync import Poller  # noqa: E402
+from tests.harness import PG_ADMIN_URL  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 POLL_INTERVAL_AMAZON_S = 180
 PAGE = 100
 

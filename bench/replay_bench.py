@@ -3,7 +3,7 @@
     .venv/bin/python bench/replay_bench.py            # quick: 100,000 events, 10,000 orders
     .venv/bin/python bench/replay_bench.py --full     # 1,000,000 events, 100,000 orders
 
-Starts its own Tansu (memory storage) and a throw-away PostgreSQL database (TEST_PG_ADMIN_URL,
+Starts its own broker (--broker kafka|tansu) and a throw-away PostgreSQL database (TEST_PG_ADMIN_URL,
 default the local server; ``--sqlite`` for a SQLite file instead), pre-produces the projector's
 input topics with a batching producer (per order: five ``order.state.changed`` versions and
 five ``order.log.appended`` entries, as the order processor emits them, across ``--stores``
@@ -42,8 +42,9 @@ from services.common.kafka import make_producer  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
 from services.common.topic_admin import ensure_topics  # noqa: E402
 from services.orders_tab import sample  # noqa: E402
+from tests.harness import PG_ADMIN_URL  # noqa: E402
 
-ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = PG_ADMIN_URL
 EVENTS_PER_ORDER = 10
 STEPS: tuple[tuple[TabStatus, MagentoState, bool, str], ...] = (
     # (tab status, Magento state, reserved, log message) per version, as the order processor emits them

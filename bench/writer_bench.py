@@ -40,10 +40,14 @@ from services.common.kafka import make_producer, publish  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
 from services.common.topic_admin import ensure_topics  # noqa: E402
 from services.devbroker import free_port  # noqa: E402
-from tests.harness import TEST_TIMINGS, ServiceProcess, settings_env  # noqa: E402
+from tests.harness import (  # noqa: E402
+    PG_ADMIN_URL,  # noqa: E402
+    TEST_TIMINGS,
+    ServiceProcess,
+    settings_env,
+)
 from tests.magento_writer.factories import amazon_order, order_requested  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 SKUS = [f"BENCH-{i}" for i in range(8)]
 
 

@@ -140,7 +140,7 @@ def _committed(settings: Settings, group: str, tps: list[TopicPartition]) -> int
 def _check_idle(settings: Settings, group: str, service: str, force: bool) -> None:
     if force and not broker_quirks.stale_members_linger():
         raise ReplayRefused("--force is only for a broker that keeps departed consumers in their group "
-                            "(BROKER_QUIRKS=tansu); Apache Kafka removes them, so stop every consumer and "
+                            "(BROKER_QUIRKS says so); Apache Kafka removes them, so stop every consumer and "
                             "run the replay again without it.")
     if force:
         log.warning("replay_forced", group=group, note="live-consumer check skipped on the operator's word")
@@ -190,8 +190,8 @@ def replay_faust(settings: Settings, target: FaustTarget, timeout_s: float = 360
 
 
 def replay(settings: Settings, service: str, force: bool = False, since: datetime | None = None) -> None:
-    """``force`` skips the live-consumer check, only under ``BROKER_QUIRKS=tansu`` (a broker that
-    keeps departed members in a group, docs/tansu-notes.md #8), once every consumer is stopped. ``since``
+    """``force`` skips the live-consumer check, only on a broker that keeps departed members in a
+    group (``broker_quirks.stale_members_linger``, note #8), once every consumer is stopped. ``since``
     (timezone-aware) re-applies the Orders tab from that time instead of rebuilding it."""
     chosen = SERVICES if service == "all" else (service,)
     unknown = [s for s in chosen if s not in SERVICES]

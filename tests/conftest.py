@@ -20,9 +20,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from services.common.settings import Settings
-from tests.harness import LOG_DIR, TEST_TIMINGS
+from tests.harness import LOG_DIR, PG_ADMIN_URL, TEST_TIMINGS
 
-PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 BROKERS = ("kafka", "tansu", "external", "testcontainers")
 
 

@@ -19,6 +19,10 @@ from schemas import DecodeError, Event, decode
 from services.common.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# PostgreSQL to create test and benchmark databases in: the role scripts/postgres.sh creates (a fresh
+# Debian cluster refuses password-less TCP logins), unless TEST_PG_ADMIN_URL says otherwise.
+PG_ADMIN_URL = os.environ.get(
+    "TEST_PG_ADMIN_URL", "postgresql+psycopg2://sales_channel_test:sales_channel_test@127.0.0.1:5432/postgres")
 LOG_DIR = ROOT / ".test-logs"
 
 # Consumer-group timing of tests and benchmarks: a killed worker's partitions move after 6 s

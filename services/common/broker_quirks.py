@@ -2,7 +2,10 @@
 
 ``none`` (the default, and what every Apache Kafka deployment runs): nothing here changes a
 client. ``tansu``: the work-arounds for the dev broker Tansu 0.6.0 that docs/tansu-notes.md
-documents, each with its reproduction. No other module names a broker; they ask this one.
+documents, each with its reproduction. No other module names a broker; they ask this one what
+to do (``short_end_offsets``, ``enforces_topic_configs``, ``stale_members_linger``,
+``stream_fetch_max_wait_ms``, ``describe_groups_tolerantly``, ``confirm_end_offsets``);
+"note #N" in their comments is the numbered entry of docs/tansu-notes.md.
 
 - #7/#14 ListOffsets(latest) answers the start of the last batch + 1 (or an older batch's):
   ``confirm_end_offsets`` reads from the reported end to find the real one.
@@ -36,14 +39,24 @@ def active() -> Quirks:
     return value  # type: ignore[return-value]
 
 
-def on_tansu() -> bool:
+def _tansu() -> bool:
     return active() == "tansu"
+
+
+def short_end_offsets() -> bool:
+    """Whether ListOffsets(latest) can answer short of the high watermark (notes #7, #9, #14)."""
+    return _tansu()
+
+
+def enforces_topic_configs() -> bool:
+    """Whether the broker keeps topic configs (cleanup, retention) to verify (note #4: Tansu has none)."""
+    return not _tansu()
 
 
 def stream_fetch_max_wait_ms() -> int | None:
     """The Faust stream consumer's fetch wait (tansu-notes #12), or None to keep Faust's own:
     Apache Kafka answers a waiting fetch as soon as a record arrives."""
-    if not on_tansu():
+    if not _tansu():
         return None
     return int(os.environ.get("STREAM_FETCH_MAX_WAIT_MS", "100"))
 
@@ -56,7 +69,7 @@ def confirm_end_offsets(reader: Any, reported: dict[Any, int], timeout_s: float 
     On Tansu, everything the first fetch from ``end - 1`` of each partition brings (several batches)
     finds the real end. A partition that never answers within ``timeout_s`` keeps the reported end
     and is logged: an end too low makes Faust's recovery stop short."""
-    if not on_tansu():
+    if not short_end_offsets():
         return dict(reported)
     check = {tp: end for tp, end in reported.items() if end > 0}
     if not check:
@@ -89,7 +102,7 @@ def confirm_end_offsets(reader: Any, reported: dict[Any, int], timeout_s: float 
 def describe_groups_tolerantly() -> Iterator[None]:
     """On Tansu, let kafka-python's DescribeGroups ignore ``authorized_operations`` bits it cannot
     parse (tansu-notes #5: ``15 is not a valid ACLOperation``); nothing changes on Kafka."""
-    if not on_tansu():
+    if not _tansu():
         yield
         return
     import kafka.admin._acls as acls_mod
@@ -110,4 +123,4 @@ def describe_groups_tolerantly() -> Iterator[None]:
 def stale_members_linger() -> bool:
     """Whether consumers that left can stay listed in their group (tansu-notes #8), so an operator
     may need ``replay --force`` after stopping every consumer. Apache Kafka removes them."""
-    return on_tansu()
+    return _tansu()

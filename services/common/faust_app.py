@@ -1,7 +1,6 @@
 """The Faust ``App`` both stream processors use: stock Faust, with the stream consumer's fetch
-wait and table recovery's end offsets adjusted only under ``BROKER_QUIRKS=tansu``
-(``services.common.broker_quirks``; docs/tansu-notes.md #9, #12). On Apache Kafka this is
-``faust.App`` with Faust's own transport."""
+wait and table recovery's end offsets adjusted only where ``services.common.broker_quirks`` says
+the broker needs it (notes #9, #12). On Apache Kafka this is ``faust.App`` with Faust's own transport."""
 
 from __future__ import annotations
 
@@ -61,7 +60,7 @@ async def exact_highwaters(servers: str, reported: Mapping[TP, int]) -> dict[TP,
 class ExactEndsConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: faust_aiokafka.Transport) -> Any:
         consumer = super()._create_worker_consumer(transport)
-        # Faust hard-codes a 1.5 s fetch wait, which Tansu holds a fetch for (tansu-notes #12).
+        # Faust hard-codes a 1.5 s fetch wait, which some brokers hold a fetch for (note #12).
         wait_ms = broker_quirks.stream_fetch_max_wait_ms()
         if wait_ms is not None:
             consumer._fetch_max_wait_ms = wait_ms
@@ -84,10 +83,10 @@ class ExactEndsTransport(faust_aiokafka.Transport):
 
 
 class App(faust.App):
-    """``faust.App``; under ``BROKER_QUIRKS=tansu`` with :class:`ExactEndsTransport` as its consumer
-    transport (recovery reads each changelog to its real end, tansu-notes #9)."""
+    """``faust.App``; on a broker whose end offsets can be short, with :class:`ExactEndsTransport` as
+    its consumer transport (recovery reads each changelog to its real end, note #9)."""
 
     def _new_transport(self) -> Any:
-        if broker_quirks.on_tansu():
+        if broker_quirks.short_end_offsets():
             return ExactEndsTransport(self.conf.broker_consumer, self)
         return super()._new_transport()

@@ -15,8 +15,8 @@ except for ``assignment()``, which only copies a set) and updates the gauge ever
 A partition without a committed offset counts from the earliest offset still in the log (what
 ``auto_offset_reset=earliest`` would consume).
 
-End offsets are ListOffsets(latest), confirmed by a read only under ``BROKER_QUIRKS=tansu``
-(``services.common.broker_quirks``). Series of partitions no longer reported (revoked
+End offsets are ListOffsets(latest), confirmed by a read only where ``services.common.broker_quirks``
+says the broker answers short. Series of partitions no longer reported (revoked
 in a rebalance) are removed, so a replica never shows stale lag for a partition it gave away."""
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class GroupOffsets:
             return []
         listed = admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in parts})
         ends = {tp: o.offset for tp, o in listed.items()}
-        if broker_quirks.on_tansu():  # ListOffsets(latest) short of the end (tansu-notes #7)
+        if broker_quirks.short_end_offsets():  # ListOffsets(latest) short of the end (note #7)
             ends = self._verified_ends(ends)
         missing = [tp for tp in parts if tp not in committed]
         starts = admin.list_partition_offsets({tp: OffsetSpec.EARLIEST for tp in missing}) if missing else {}

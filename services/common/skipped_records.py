@@ -35,6 +35,11 @@ SKIPPED = counter("stream_skipped_records_recovered_total",
                   "Input records a Faust stream skipped, read back and processed in order.", ("group", "topic"))
 
 
+class SkippedReadIncomplete(RuntimeError):
+    """Records the stream skipped could not all be read back: folding on would move past an unread
+    offset, so the worker must stop (and resume from its last commit) instead."""
+
+
 class SkippedRecords:
     def __init__(self, bootstrap_servers: str, group_id: str) -> None:
         self.bootstrap_servers = bootstrap_servers
@@ -56,7 +61,7 @@ class SkippedRecords:
 
     async def prime(self, tps: Sequence[tuple[str, int]]) -> None:
         """Expect each partition's committed offset next (0 where the group has none yet), and
-        note each partition's end offset now (exact, tansu-notes #7)."""
+        note each partition's end offset now (confirmed where the broker answers short, note #7)."""
         committed, ends = await asyncio.to_thread(self._committed_and_ends, sorted(set(tps)))
         self.expected.update({tp: offset or 0 for tp, offset in committed.items()})
         self.ends_at_assignment.update(ends)
@@ -77,7 +82,7 @@ class SkippedRecords:
 
     def end_of(self, tp: tuple[str, int], highwater: int | None) -> int | None:
         """The partition's end as last known: the consumer's ``highwater``, or its end offset when
-        it was assigned (before any fetch answered; also exact on Tansu)."""
+        it was assigned (before any fetch answered)."""
         known = [end for end in (highwater, self.ends_at_assignment.get(tp)) if end is not None]
         return max(known) if known else None
 
@@ -168,6 +173,11 @@ class SkippedRecords:
             while time.monotonic() < deadline and reader.position(partition) < stop:
                 batch = reader.poll(timeout_ms=500).get(partition, [])
                 found.extend(InputRecord.from_kafka(r) for r in batch if start <= r.offset < stop)
+            reached = reader.position(partition)
+            if reached < stop:
+                raise SkippedReadIncomplete(
+                    f"{tp[0]}[{tp[1]}]: offsets {start}..{stop - 1} were skipped by the stream and only read back "
+                    f"to {reached} within {SIDE_READ_TIMEOUT_S:.0f}s; stopping rather than folding past them")
             return found
 
     def close(self) -> None:

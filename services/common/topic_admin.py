@@ -138,7 +138,7 @@ def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = None,
                                     f"kafka-reassign-partitions (or set TOPIC_REPLICATION_FACTOR={replicas})")
             if problems:
                 raise TopicMismatch("; ".join(problems))
-        if not broker_quirks.on_tansu():  # Tansu neither compacts nor enforces retention (tansu-notes #4)
+        if broker_quirks.enforces_topic_configs():
             names = [s.name for s in specs]
             actual = _topic_configs(admin, names, desired_configs(specs[0], replication))
             for s in specs:

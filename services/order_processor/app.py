@@ -80,7 +80,7 @@ def build_app(settings: Settings) -> ProcessorApp:
         producer_acks=-1,
         web_enabled=False,
         # A bounded fetch buffer: Faust polls again only once the agent has taken what it buffered,
-        # so a buffer deeper than a few seconds of work exceeds max.poll.interval (10 s on Tansu in
+        # so a buffer deeper than a few seconds of work exceeds max.poll.interval (10 s in
         # tests) and the member is evicted mid-stream (UnknownMemberId on commit, then a stall).
         stream_buffer_maxsize=STREAM_BUFFER,
         broker_max_poll_records=BATCH_MAX,

@@ -1,6 +1,6 @@
 """Detects an input partition that has records to read but whose fetch position stopped moving
-(a known faust-streaming failure mode after a rebalance, anchors B.3 #629; seen here on Tansu
-after a restart). The app then exits non-zero so the supervisor restarts the worker."""
+(a known faust-streaming failure mode after a rebalance, anchors B.3 #629; seen here on the dev
+broker after a restart). The app then exits non-zero so the supervisor restarts the worker."""
 
 from __future__ import annotations
 

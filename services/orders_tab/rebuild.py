@@ -25,6 +25,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from services.common import broker_quirks
 from services.common.db import get_engine
 from services.common.kafka import end_offsets
 from services.common.logging import get_logger
@@ -121,9 +122,9 @@ def offsets_at(
     consumer: KafkaConsumer, bootstrap_servers: str, partitions: Iterable[TopicPartition], since: datetime
 ) -> dict[TopicPartition, int]:
     """Per partition, the first offset whose record is at or after ``since``; the end offset where
-    every record is older. Broker-neutral: an answer whose timestamp is before ``since`` (Tansu
-    answers offset 0 with timestamp -1 instead of "none") counts as none
-    (docs/operations.md, "Replay")."""
+    every record is older. Where ``broker_quirks.short_end_offsets`` (the same broker answers
+    offset 0 with timestamp -1 instead of "none", note #11), an answer older than ``since`` counts
+    as none (docs/operations.md, "Replay")."""
     tps = list(partitions)
     ms = int(since.timestamp() * 1000)
     found = consumer.offsets_for_times({tp: ms for tp in tps})
@@ -131,7 +132,8 @@ def offsets_at(
     out: dict[TopicPartition, int] = {}
     for tp in tps:
         answer: Any = found.get(tp)
-        out[tp] = answer.offset if answer is not None and answer.timestamp >= ms else ends[tp]
+        older = broker_quirks.short_end_offsets() and answer is not None and answer.timestamp < ms
+        out[tp] = answer.offset if answer is not None and not older else ends[tp]
     return out
 
 

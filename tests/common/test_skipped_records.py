@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import time
 
-from services.common.skipped_records import STUCK_FETCH_S, SkippedRecords
+import pytest
+from kafka import TopicPartition
+
+from schemas.topics import AMAZON_ORDERS
+from services.common.kafka import end_offsets, make_producer
+from services.common.settings import Settings
+from services.common.skipped_records import STUCK_FETCH_S, SkippedReadIncomplete, SkippedRecords
 
 TP = ("sales-channel.amazon-orders", 3)
 
@@ -60,3 +66,25 @@ def test_the_end_is_the_later_of_the_high_watermark_and_the_end_at_assignment() 
     assert guard.end_of(TP, None) == 20
     assert guard.end_of(TP, 15) == 20  # a high watermark not yet caught up with the assignment's end
     assert guard.end_of(TP, 25) == 25
+
+
+@pytest.mark.integration
+def test_a_read_back_that_cannot_reach_the_skip_fails_instead_of_moving_past_it(
+        topics: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.common import skipped_records
+
+    producer = make_producer(topics)
+    for n in range(3):
+        producer.send(AMAZON_ORDERS, key=b"read-back", value=f"r{n}".encode(), partition=0)
+    producer.flush()
+    producer.close()
+    guard = SkippedRecords(topics.kafka_bootstrap_servers, "read-back-group")
+    monkeypatch.setattr(skipped_records, "SIDE_READ_TIMEOUT_S", 2.0)
+    try:
+        end = end_offsets(topics.kafka_bootstrap_servers, [TopicPartition(AMAZON_ORDERS, 0)])
+        stop = end[TopicPartition(AMAZON_ORDERS, 0)]
+        assert [r.offset for r in guard._read((AMAZON_ORDERS, 0), stop - 3, stop)] == [stop - 3, stop - 2, stop - 1]
+        with pytest.raises(SkippedReadIncomplete, match="stopping rather than folding past them"):
+            guard._read((AMAZON_ORDERS, 0), stop - 3, stop + 2)  # two offsets that were never written
+    finally:
+        guard.close()
