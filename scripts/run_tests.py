@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS: tuple[tuple[str, ...], ...] = (
-    ("tests/schemas", "tests/common", "tests/deploy", "tests/replay"),
+    ("tests/schemas", "tests/common", "tests/devbroker", "tests/deploy", "tests/replay"),
     ("tests/sandbox",),
     ("tests/poller",),
     ("tests/order_processor",),
