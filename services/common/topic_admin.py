@@ -100,6 +100,22 @@ def _topic_configs(admin: KafkaAdminClient, names: list[str], keys: Iterable[str
     return {n: {k: (v or {}).get("value") for k, v in (by_topic.get(n) or {}).items()} for n in names}
 
 
+def _described_configs(admin: KafkaAdminClient, names: list[str], keys: Iterable[str],
+                       timeout_s: float = 10.0) -> dict[str, dict[str, str | None]]:
+    """Configs of ``names``, waiting for topics that another client created a moment ago and the
+    broker does not describe yet (an empty answer is "not known yet", never "no configs")."""
+    keys = list(keys)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        actual = _topic_configs(admin, names, keys)
+        unknown = [n for n in names if not actual.get(n)]
+        if not unknown:
+            return actual
+        if time.monotonic() > deadline:
+            raise TopicMismatch(f"the broker describes no configs for {unknown}; is it still creating them?")
+        time.sleep(0.3)
+
+
 def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = None,
                   timeout_s: float = 30.0) -> TopicCreation:
     """Create every catalogue topic that is missing, with its replication factor and configs, and
@@ -138,10 +154,12 @@ def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = None,
                                     f"kafka-reassign-partitions (or set TOPIC_REPLICATION_FACTOR={replicas})")
             if problems:
                 raise TopicMismatch("; ".join(problems))
-        if broker_quirks.enforces_topic_configs():
-            names = [s.name for s in specs]
-            actual = _topic_configs(admin, names, desired_configs(specs[0], replication))
-            for s in specs:
+        if already and broker_quirks.enforces_topic_configs():
+            # Topics just created carry their configs; a describe right after creation may not see
+            # them yet. Existing ones are verified and set back where they drifted.
+            names = list(already)
+            actual = _described_configs(admin, names, desired_configs(specs[0], replication))
+            for s in (by_name[n] for n in names):
                 drift = config_drift(desired_configs(s, replication), actual.get(s.name, {}))
                 if drift:
                     admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, s.name,
