@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sandbox.magento import directory
@@ -126,6 +127,8 @@ class OrderBook:
         self.sequences: dict[int, int] = defaultdict(int)
         self.invoices: dict[int, dict[str, Any]] = {}
         self.shipments: dict[int, dict[str, Any]] = {}
+        # Called with each new shipment while the lock is held (the module's save_after observers).
+        self.shipment_observers: list[Callable[[dict[str, Any]], None]] = []
         self._ids: dict[str, int] = defaultdict(int)
         self.deleted: set[int] = set()
 
@@ -495,6 +498,8 @@ class OrderBook:
             "tracks": list(tracks or []),
             "created_at": now_str(),
         }
+        for observer in self.shipment_observers:
+            observer(self.shipments[shipment_id])
         self._check_complete(order)
         return shipment_id
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox.magento import admin_routes, api_routes, customer_routes
+from sandbox.magento import admin_routes, api_routes, customer_routes, fulfillment_routes
 from sandbox.magento.errors import NO_ROUTE, MagentoError, internal
 from sandbox.magento.faults import CallRecord, ConnectionDropped, now
 from sandbox.magento.http_util import SCOPE_KEY
@@ -113,6 +113,8 @@ def create_app(state: MagentoState | None = None) -> FastAPI:
     app.include_router(api_routes.router)
     app.include_router(customer_routes.router)
     app.include_router(admin_routes.router)
+    app.include_router(fulfillment_routes.router)
+    app.include_router(fulfillment_routes.admin_router)
 
     @app.exception_handler(MagentoError)
     async def magento_error(request: Request, exc: MagentoError) -> Response:

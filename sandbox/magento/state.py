@@ -10,6 +10,7 @@ from sandbox.magento.auth import Credentials
 from sandbox.magento.catalog import STATUS_DISABLED, STATUS_ENABLED, Catalog, StoreView, Website
 from sandbox.magento.customers import CustomerBook
 from sandbox.magento.faults import CallRecord, Fault, FaultKind, FaultPlan
+from sandbox.magento.fulfillment import FulfillmentOutbox
 from sandbox.magento.inventory import Inventory
 from sandbox.magento.orders import OrderBook
 
@@ -39,6 +40,8 @@ class MagentoState:
         self.catalog = Catalog()
         self.inventory = Inventory()
         self.orders = OrderBook(self.catalog, self.inventory)
+        self.fulfillment = FulfillmentOutbox(self.orders)  # our module's outbox (deploy/magento-module)
+        self.fulfillment.attach()
         self.customers = CustomerBook(self.catalog)
         self.credentials = Credentials()
         self.credentials.admin_users["admin"] = "admin123"
