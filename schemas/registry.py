@@ -11,6 +11,7 @@ from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
 
 from schemas.envelope import Event
 from schemas.events.deadletter import DeadLetterV1
+from schemas.events.fulfillment import MagentoShipmentRecordedV1, ShipmentConfirmationV1
 from schemas.events.lifecycle import (
     MagentoCancelRequestedV1,
     MagentoOrderRequestedV1,
@@ -60,6 +61,8 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     ReservationFailedV1,
     MagentoRetryRequestedV1,
     DeadLetterV1,
+    MagentoShipmentRecordedV1,
+    ShipmentConfirmationV1,
 )
 
 

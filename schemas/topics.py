@@ -21,8 +21,11 @@ ORDER_LIFECYCLE = f"{PREFIX}.order-lifecycle"
 MAGENTO_RESULTS = f"{PREFIX}.magento-results"
 RESERVATIONS = f"{PREFIX}.reservations"
 USER_REQUESTS = f"{PREFIX}.user-requests"
+MAGENTO_FULFILLMENT = f"{PREFIX}.magento-fulfillment"
+AMAZON_CONFIRMATIONS = f"{PREFIX}.amazon-confirmations"
 
-SERVICES = ("stores", "poller", "order_processor", "magento_writer", "inventory_reserver", "orders_tab")
+SERVICES = ("stores", "poller", "order_processor", "magento_writer", "inventory_reserver", "orders_tab",
+            "fulfillment_reader", "shipment_confirmer")
 
 DEFAULT_ORDER_PARTITIONS = 8
 # Dead letters hold raw input for an operator to inspect and replay: kept 30 days, like buyer data.
@@ -72,6 +75,11 @@ def catalogue(order_partitions: int = DEFAULT_ORDER_PARTITIONS) -> tuple[TopicSp
                   description="Stock reservations of Pending orders."),
         TopicSpec(USER_REQUESTS, "orders_tab", n, "order", "delete", ("order.magento_retry.requested",),
                   description="Requests made by merchants on the Orders tab or the CLI."),
+        TopicSpec(MAGENTO_FULFILLMENT, "fulfillment_reader", n, "order", "delete", ("magento.shipment.recorded",),
+                  description="Magento shipments and tracks, read from our module's outbox."),
+        TopicSpec(AMAZON_CONFIRMATIONS, "shipment_confirmer", n, "order", "delete",
+                  ("amazon.shipment.confirmation",),
+                  description="Each shipment confirmation sent to Amazon (or not), with its outcome."),
     ]
     specs += [
         TopicSpec(dead_letter_topic(svc), svc, 1, "source", "delete", ("deadletter.recorded",),

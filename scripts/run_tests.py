@@ -28,6 +28,7 @@ SESSIONS: tuple[tuple[str, ...], ...] = (
     ("tests/inventory_reserver",),
     ("tests/magento_writer",),
     ("tests/orders_tab",),
+    ("tests/fulfillment",),
     ("tests/e2e/test_first_order.py",),
     ("tests/e2e/test_metrics.py",),
     ("tests/e2e/test_cancel_restores_stock.py",),

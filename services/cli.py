@@ -267,6 +267,12 @@ def inventory_reserver() -> None:
     _run("services.inventory_reserver.main:run", _settings())
 
 
+@app.command("fulfillment-reader")
+def fulfillment_reader() -> None:
+    """Read Magento shipments from our module's outbox and publish them (issue 18)."""
+    _run("services.fulfillment.reader_main:run", _settings())
+
+
 @app.command()
 def projector() -> None:
     """Maintain the Orders-tab tables from the topics."""
