@@ -33,6 +33,9 @@ SESSIONS: tuple[tuple[str, ...], ...] = (
     ("tests/e2e/test_metrics.py",),
     ("tests/e2e/test_cancel_restores_stock.py",),
     ("tests/e2e/test_replay.py",),
+    ("tests/e2e/test_broker_outage.py",),
+    ("tests/e2e/test_rebalance.py",),
+    ("tests/e2e/test_broker_failure.py",),
 )
 E2E = tuple(paths for paths in SESSIONS if paths[0].startswith("tests/e2e/"))
 LANES: dict[str, tuple[tuple[str, ...], ...]] = {"kafka": SESSIONS, "tansu": E2E}

@@ -44,6 +44,16 @@ def _run(target: str, *args: Any, **kwargs: Any) -> Any:
     return getattr(importlib.import_module(module), func)(*args, **kwargs)
 
 
+def _service(target: str, *args: Any) -> Any:
+    """Run a long-running service, watching its broker (``/healthz`` 503 and one log line per
+    change while no broker answers; services/common/broker_watch.py)."""
+    from services.common.broker_watch import BrokerWatch
+
+    settings = args[0]
+    BrokerWatch(settings.kafka_bootstrap_servers).start()
+    return _run(target, *args)
+
+
 def _fail(message: str) -> None:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(2)
@@ -246,25 +256,25 @@ def stores_recover(store_id: str, order_id: str) -> None:
 @app.command()
 def poller() -> None:
     """Poll SP-API for every enabled store and publish order changes."""
-    _run("services.poller.main:run", _settings())
+    _service("services.poller.main:run", _settings())
 
 
 @app.command("order-processor")
 def order_processor() -> None:
     """Faust worker: order lifecycle, Orders-tab status, Last Action, order log."""
-    _run("services.order_processor.main:run", _settings())
+    _service("services.order_processor.main:run", _settings())
 
 
 @app.command("magento-writer")
 def magento_writer() -> None:
     """Create, cancel and ship Magento orders; apply reservations in Magento."""
-    _run("services.magento_writer.main:run", _settings())
+    _service("services.magento_writer.main:run", _settings())
 
 
 @app.command("inventory-reserver")
 def inventory_reserver() -> None:
     """Faust worker: the reservation ledger of Pending orders."""
-    _run("services.inventory_reserver.main:run", _settings())
+    _service("services.inventory_reserver.main:run", _settings())
 
 
 @app.command("fulfillment-reader")
@@ -276,7 +286,7 @@ def fulfillment_reader() -> None:
 @app.command()
 def projector() -> None:
     """Maintain the Orders-tab tables from the topics."""
-    _run("services.orders_tab.projector:run", _settings())
+    _service("services.orders_tab.projector:run", _settings())
 
 
 @app.command()

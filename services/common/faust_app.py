@@ -90,3 +90,17 @@ class App(faust.App):
         if broker_quirks.short_end_offsets():
             return ExactEndsTransport(self.conf.broker_consumer, self)
         return super()._new_transport()
+
+
+class Worker(faust.Worker):
+    """``faust.Worker`` whose log handlers collapse repeated client warnings (a lost broker makes
+    aiokafka log every retry, ~110 lines a second): services/common/logging.py ``RepeatFilter``."""
+
+    def on_setup_root_logger(self, logger: Any, level: int) -> None:
+        super().on_setup_root_logger(logger, level)
+        from services.common.logging import RepeatFilter
+
+        repeat = RepeatFilter()
+        for handler in logger.handlers:
+            if not any(isinstance(f, RepeatFilter) for f in handler.filters):
+                handler.addFilter(repeat)

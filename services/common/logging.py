@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TextIO
 
@@ -171,6 +172,7 @@ def configure(level: str = "INFO", fmt: str = "json", service: str | None = None
     for h in list(root.handlers):
         if getattr(h, "_sales_channel", False):
             root.removeHandler(h)
+    handler.addFilter(RepeatFilter())
     handler._sales_channel = True  # type: ignore[attr-defined]
     _STATE["handler"] = handler
     root.addHandler(handler)
@@ -214,3 +216,30 @@ def bind_order(store_id: str, amazon_order_id: str | None = None, **extra: Any) 
 def bind_store(store_id: str, **extra: Any) -> Any:
     """``with bind_store("us-main"): ...`` binds the store id."""
     return bind_order(store_id, None, **extra)
+
+
+class RepeatFilter(logging.Filter):
+    """Lets the first of a run of identical client warnings/errors through and drops the rest for
+    ``window_s`` (a lost broker makes the Kafka clients log on every retry, ~100 lines/s)."""
+
+    NOISY = ("kafka", "aiokafka", "faust", "mode")
+
+    def __init__(self, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.window_s = window_s
+        self.clock = clock
+        self.seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or not record.name.startswith(self.NOISY):
+            return True
+        key = (record.name, str(record.msg))
+        now = self.clock()
+        first, dropped = self.seen.get(key, (None, 0))
+        if first is None or now - first >= self.window_s:
+            self.seen[key] = (now, 0)
+            if dropped:
+                record.msg = f"{record.msg} [{dropped} similar lines suppressed in the last {self.window_s:.0f} s]"
+            return True
+        self.seen[key] = (first, dropped + 1)
+        return False

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from faust import Worker
-
-from services.common.faust_app import worker_datadir
+from services.common.faust_app import Worker, worker_datadir
 from services.common.metrics import serve
 from services.common.settings import Settings
 from services.common.topic_admin import ensure_topics

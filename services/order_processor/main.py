@@ -5,9 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-import faust
-
-from services.common.faust_app import worker_datadir
+from services.common.faust_app import Worker, worker_datadir
 from services.common.logging import get_logger
 from services.common.metrics import serve
 from services.common.settings import Settings
@@ -27,5 +25,5 @@ def run(settings: Settings) -> None:
             logging.getLogger(name).setLevel(faust_level.upper())
     log.info("starting", app_id=APP_ID, store=settings.faust_store,
              partitions=settings.order_topic_partitions)
-    worker = faust.Worker(built.app, loglevel=settings.log_level.lower(), quiet=True)
+    worker = Worker(built.app, loglevel=settings.log_level.lower(), quiet=True)
     worker.execute_from_commandline()
