@@ -19,8 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka import AsyncConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
@@ -43,14 +42,18 @@ COMMIT_INTERVAL_S = 0.25
 ACK_TIMEOUT_S = 30.0
 
 
-class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+class _Listener(AsyncConsumerRebalanceListener):  # type: ignore[misc]
+    """kafka-python 3 calls rebalance listeners on the consumer's IO thread, where a blocking
+    ``commit()`` raises (and the error then ends ``poll()``, so the writer died at the first
+    rebalance with offsets to commit). The revocation's commit is awaited there instead."""
+
     def __init__(self, loop: WriterLoop) -> None:
         self.loop = loop
 
-    def on_partitions_revoked(self, revoked: Any) -> None:
-        self.loop.on_revoked({(tp.topic, tp.partition) for tp in revoked})
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        await self.loop.on_revoked({(tp.topic, tp.partition) for tp in revoked})
 
-    def on_partitions_assigned(self, assigned: Any) -> None:
+    async def on_partitions_assigned(self, assigned: Any) -> None:
         log.info("partitions_assigned", partitions=sorted(f"{tp.topic}:{tp.partition}" for tp in assigned))
 
 
@@ -192,12 +195,20 @@ class WriterLoop:
             return
         self.offsets.committed(positions)
 
-    def on_revoked(self, revoked: set[tuple[str, int]]) -> None:
-        """Finish what already runs for the revoked partitions, commit it, drop the rest."""
+    async def on_revoked(self, revoked: set[tuple[str, int]]) -> None:
+        """Finish what already runs for the revoked partitions, commit it, drop the rest. Runs on
+        the consumer's IO thread while ``poll()`` waits: the commit is awaited, not blocked on."""
         with self.lock:
             self.scheduler.drop_queued(lambda w: (w.topic, w.partition) in revoked)
-        self._wait_running(deadline=time.monotonic() + 30)
-        self._commit()  # if it fails, the new owner redoes the uncommitted work idempotently
+        self._wait_running(deadline=time.monotonic() + 30)  # worker and ack threads; no consumer call
+        positions = self.offsets.to_commit()  # every partition is still ours until this returns
+        if positions:
+            try:
+                await self.consumer.commit_async(
+                    {TopicPartition(t, p): OffsetAndMetadata(pos, "", -1) for (t, p), pos in positions.items()})
+                self.offsets.committed(positions)
+            except KafkaError as exc:  # the new owner redoes the uncommitted work idempotently
+                log.warning("commit_failed", error=str(exc), on="revocation")
         self.offsets.forget(revoked)
         metrics.INFLIGHT.set(len(self.scheduler))
 
