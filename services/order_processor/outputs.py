@@ -32,8 +32,11 @@ class OutputProducer:
     async def _start(self) -> AIOKafkaProducer:
         async with self._starting:
             if self._producer is None:
+                # Idempotent: a batch retried after a leader failover (its first ack lost) is written
+                # once, not twice (aiokafka's default is off; kafka-python's producers have it on).
                 producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all",
-                                            linger_ms=5, max_batch_size=512 * 1024, partitioner=key_partitioner)
+                                            enable_idempotence=True, linger_ms=5, max_batch_size=512 * 1024,
+                                            partitioner=key_partitioner)
                 await producer.start()
                 self._producer = producer
             return self._producer
