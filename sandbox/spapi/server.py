@@ -17,6 +17,7 @@ from sandbox.spapi.autotick import AutoTick, ticking
 from sandbox.spapi.lwa_api import lwa_router
 from sandbox.spapi.notifications_api import notifications_router
 from sandbox.spapi.orders_api import orders_router
+from sandbox.spapi.shipments_api import shipments_router
 from sandbox.spapi.state import SandboxState
 
 
@@ -47,6 +48,7 @@ def create_app(state: SandboxState | None = None, auto_tick: AutoTick | None = N
 
     app.include_router(lwa_router(sandbox))
     app.include_router(orders_router(sandbox))
+    app.include_router(shipments_router(sandbox))
     app.include_router(notifications_router(sandbox))
     app.include_router(admin_router(sandbox))
     return app
