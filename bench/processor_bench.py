@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition  # noqa: E402
+from kafka.errors import CoordinatorLoadInProgressError, CoordinatorNotAvailableError  # noqa: E402
 
 from bench._broker import add_broker_argument, start_bench_broker  # noqa: E402
 from schemas import encode  # noqa: E402
@@ -110,7 +111,10 @@ def committed_total(admin: KafkaAdminClient, topic: str) -> int:
     """Input records the processor group has committed: it commits only records whose outputs
     and states the broker has acknowledged, so this is work done, read without a second reader
     of the outputs competing with the processor for the CPU."""
-    offsets = admin.list_group_offsets({APP_ID: None}).get(APP_ID, {})
+    try:
+        offsets = admin.list_group_offsets({APP_ID: None}).get(APP_ID, {})
+    except (CoordinatorNotAvailableError, CoordinatorLoadInProgressError):
+        return 0  # a fresh broker is still creating its offsets topic: nothing committed yet
     return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0)
 
 
