@@ -45,6 +45,8 @@ def make_producer(settings: Settings, timeout_s: float = 30.0, **overrides: Any)
         retries=10,
         linger_ms=5,
         max_in_flight_requests_per_connection=1,  # keeps one key's facts in order across retries
+        enable_idempotence=True,  # a retried send is written once
+        allow_auto_create_topics=False,  # topics come from `topics create` with their settings, never by accident
         key_serializer=lambda k: k.encode() if isinstance(k, str) else k,
     )
     opts.update(overrides)
@@ -61,6 +63,7 @@ def make_consumer(settings: Settings, group_id: str | None, topics: Iterable[str
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
+        allow_auto_create_topics=False,
     )
     opts.update(overrides)
     consumer = _retry_connect(lambda: KafkaConsumer(**opts), settings.kafka_bootstrap_servers, timeout_s)
