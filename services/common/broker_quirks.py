@@ -53,6 +53,13 @@ def enforces_topic_configs() -> bool:
     return not _tansu()
 
 
+def idempotent_async_producers() -> bool:
+    """Whether aiokafka's idempotent producer can start: Tansu answers its InitProducerId with
+    UnknownError (note #16), so there the processor's output producer runs without idempotence
+    (acks=all, ordered in-flight batches as before); on Kafka a retried batch is written once."""
+    return not _tansu()
+
+
 def stream_fetch_max_wait_ms() -> int | None:
     """The Faust stream consumer's fetch wait (tansu-notes #12), or None to keep Faust's own:
     Apache Kafka answers a waiting fetch as soon as a record arrives."""

@@ -12,6 +12,7 @@ import asyncio
 
 from aiokafka import AIOKafkaProducer
 
+from services.common import broker_quirks
 from services.common.partitioned_table import key_partitioner
 
 
@@ -35,8 +36,8 @@ class OutputProducer:
                 # Idempotent: a batch retried after a leader failover (its first ack lost) is written
                 # once, not twice (aiokafka's default is off; kafka-python's producers have it on).
                 producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all",
-                                            enable_idempotence=True, linger_ms=5, max_batch_size=512 * 1024,
-                                            partitioner=key_partitioner)
+                                            enable_idempotence=broker_quirks.idempotent_async_producers(),
+                                            linger_ms=5, max_batch_size=512 * 1024, partitioner=key_partitioner)
                 await producer.start()
                 self._producer = producer
             return self._producer
