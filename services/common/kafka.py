@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.errors import KafkaConnectionError, KafkaError
+from kafka.errors import KafkaConfigurationError, KafkaConnectionError, KafkaError
 
 from schemas import Event, encode
 from schemas.events.deadletter import DeadLetterData, DeadLetterV1
@@ -29,6 +29,8 @@ def _retry_connect(fn: Any, bootstrap: str, timeout_s: float) -> Any:
     while True:
         try:
             return fn()
+        except KafkaConfigurationError:
+            raise  # a wrong option is not a missing broker
         except (KafkaConnectionError, KafkaError) as exc:
             if time.monotonic() > deadline:
                 raise BrokerUnavailable(
@@ -45,7 +47,6 @@ def make_producer(settings: Settings, timeout_s: float = 30.0, **overrides: Any)
         retries=10,
         linger_ms=5,
         max_in_flight_requests_per_connection=1,  # keeps one key's facts in order across retries
-        enable_idempotence=True,  # a retried send is written once
         allow_auto_create_topics=False,  # topics come from `topics create` with their settings, never by accident
         key_serializer=lambda k: k.encode() if isinstance(k, str) else k,
     )
