@@ -61,11 +61,12 @@ def idempotent_async_producers() -> bool:
 
 
 def stream_fetch_max_wait_ms() -> int | None:
-    """The Faust stream consumer's fetch wait (tansu-notes #12), or None to keep Faust's own:
-    Apache Kafka answers a waiting fetch as soon as a record arrives."""
-    if not _tansu():
-        return None
-    return int(os.environ.get("STREAM_FETCH_MAX_WAIT_MS", "100"))
+    """The Faust stream consumer's fetch wait: ``STREAM_FETCH_MAX_WAIT_MS`` where set, else 100 ms on
+    Tansu (note #12) and Faust's own on Kafka, which answers a waiting fetch as soon as a record arrives."""
+    explicit = os.environ.get("STREAM_FETCH_MAX_WAIT_MS")
+    if explicit:
+        return int(explicit)
+    return 100 if _tansu() else None
 
 
 def confirm_end_offsets(reader: Any, reported: dict[Any, int], timeout_s: float = 10.0) -> dict[Any, int]:
