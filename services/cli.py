@@ -283,6 +283,12 @@ def fulfillment_reader() -> None:
     _run("services.fulfillment.reader_main:run", _settings())
 
 
+@app.command("shipment-confirmer")
+def shipment_confirmer() -> None:
+    """Confirm Magento shipments to Amazon (confirmShipment) and publish each outcome (issue 18)."""
+    _run("services.fulfillment.confirmer_main:run", _settings())
+
+
 @app.command()
 def projector() -> None:
     """Maintain the Orders-tab tables from the topics."""

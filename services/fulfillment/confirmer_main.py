@@ -1,0 +1,72 @@
+"""``sales-channel shipment-confirmer``: confirm Magento shipments to Amazon, one outcome each."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+from schemas import Event, decode
+from schemas.topics import AMAZON_CONFIRMATIONS, MAGENTO_FULFILLMENT, PREFIX
+from schemas.types import StoreConfig
+from services.common.kafka import make_consumer, make_producer, publish_sync
+from services.common.logging import get_logger
+from services.common.settings import Settings
+from services.fulfillment.confirmer import Confirmer, TryLater
+from services.fulfillment.spapi import ShipmentsClient
+from services.stores.registry import read_all
+
+log = get_logger(__name__)
+GROUP_ID = f"{PREFIX}.shipment-confirmer"
+RETRY_PAUSE_S = 5.0
+
+
+def run(settings: Settings) -> None:
+    stores: dict[str, StoreConfig] = {}
+    read_at = float("-inf")
+
+    def store_for(store_id: str) -> StoreConfig | None:
+        nonlocal stores, read_at
+        if store_id not in stores and time.monotonic() - read_at > 60:
+            stores = {sid: h.current for sid, h in read_all(settings).items()}
+            read_at = time.monotonic()
+        return stores.get(store_id)
+
+    producer = make_producer(settings)
+    consumer = make_consumer(settings, GROUP_ID, [MAGENTO_FULFILLMENT])
+    loop = asyncio.new_event_loop()
+    client = ShipmentsClient(lwa_token_url=settings.lwa_token_url)
+    confirmer = Confirmer(client, store_for)
+    stopping = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
+    log.info("shipment_confirmer_started")
+    try:
+        while not stopping["now"]:
+            for tp, records in consumer.poll(1000).items():
+                outcomes: list[Event] = []
+                for record in records:
+                    try:
+                        out = loop.run_until_complete(confirmer.handle(decode(record.value)))
+                    except TryLater as exc:
+                        log.warning("shipment_confirmation_deferred", reason=str(exc))
+                        publish_sync(producer, AMAZON_CONFIRMATIONS, outcomes)
+                        consumer.commit({tp: _meta(record.offset)})
+                        consumer.seek(tp, record.offset)  # again after a pause; same package id: an edit
+                        time.sleep(RETRY_PAUSE_S)
+                        break
+                    if out is not None:
+                        outcomes.append(out)
+                else:
+                    publish_sync(producer, AMAZON_CONFIRMATIONS, outcomes)
+                    consumer.commit({tp: _meta(records[-1].offset + 1)})
+    finally:
+        loop.run_until_complete(client.aclose())
+        loop.close()
+        consumer.close()
+        producer.close()
+
+
+def _meta(offset: int) -> object:
+    from kafka.structs import OffsetAndMetadata
+
+    return OffsetAndMetadata(offset, "", -1)

@@ -1,0 +1,132 @@
+"""Issue 18's shipment scenario on the real broker and PostgreSQL: a merchant ships an Unshipped order
+in the Magento stand-in as two packages → the reader publishes the facts → the confirmer confirms
+them → the SP-API sandbox holds exactly those two packages and the order is Shipped; a corrected
+tracking number edits the same package; a shipment mirroring Amazon's packages is not echoed."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from sandbox._server import serve_in_thread
+from sandbox.spapi import SandboxState
+from sandbox.spapi.server import create_app as spapi_app
+from schemas import Event, decode
+from schemas.events.fulfillment import ShipmentConfirmationV1
+from schemas.topics import AMAZON_CONFIRMATIONS, MAGENTO_FULFILLMENT
+from schemas.types import StoreConfig
+from services.common.kafka import make_consumer, make_producer, publish_sync
+from services.common.settings import Settings
+from services.fulfillment.confirmer import Confirmer
+from services.fulfillment.db import CursorStore
+from services.fulfillment.reader import OutboxReader
+from services.fulfillment.spapi import FulfillmentRateLimits, ShipmentsClient
+from services.magento_writer.magento.client import MagentoClient
+from services.poller.ratelimit import Backoff
+from tests.fulfillment.conftest import amazon_order_in_magento
+
+MARKETPLACE = "ATVPDKIKX0DER"
+
+
+@pytest.fixture
+def spapi() -> Iterator[tuple[SandboxState, str]]:
+    state = SandboxState(seed=3)
+    handle = serve_in_thread(spapi_app(state))
+    try:
+        yield state, handle.url
+    finally:
+        handle.stop()
+
+
+def test_two_packages_then_a_corrected_tracking_number(
+    topics: Settings, fulfillment_db: str, magento: tuple, magento_client: MagentoClient,
+    spapi: tuple[SandboxState, str],
+) -> None:
+    mstate, _ = magento
+    sstate, surl = spapi
+    creds = sstate.create_seller(f"A{uuid.uuid4().hex[:10].upper()}", marketplace_id=MARKETPLACE)
+    amazon = sstate.create_order(creds.seller_id, status="UNSHIPPED", fulfilled_by="MERCHANT",
+                                 items=[{"quantity": 2, "seller_sku": "SKU-1"}, {"quantity": 1, "seller_sku": "SKU-2"}],
+                                 marketplace_id=MARKETPLACE)
+    a1, a2 = (i.order_item_id for i in amazon.items)
+    store = StoreConfig(store_id="s1", name="Store 1", merchant_id=1, seller_id=creds.seller_id,
+                        marketplace_id=MARKETPLACE, spapi_endpoint=surl, lwa_credentials_ref="env:UNUSED",
+                        integration_time=datetime(2026, 1, 1, tzinfo=UTC))
+    entity_id = amazon_order_in_magento(mstate, amazon.order_id, [("SKU-1", a1, 2), ("SKU-2", a2, 1)])
+
+    # the merchant ships it in Magento as two packages
+    def ship(sku: str, qty: int, number: str, carrier: str) -> int:
+        track = {"track_number": number, "title": carrier.upper(), "carrier_code": carrier}
+        resp = httpx.post(f"{magento[1]}/_sandbox/orders/{entity_id}/shipments",
+                          json={"items": [{"sku": sku, "qty": qty}], "tracks": [track]})
+        assert resp.status_code == 200, resp.text
+        return int(resp.json()["shipment_id"])
+
+    first = ship("SKU-1", 2, "1ZWRONG", "ups")
+    second = ship("SKU-2", 1, "9400111", "usps")
+
+    producer = make_producer(topics)
+    group = f"confirmer-{uuid.uuid4().hex[:6]}"
+    consumer = make_consumer(topics, group, [MAGENTO_FULFILLMENT])
+    client = ShipmentsClient(lwa_token_url=f"{surl}/auth/o2/token", limits=FulfillmentRateLimits(),
+                             backoff=Backoff(base=0.05, cap=0.2, max_attempts=4),
+                             resolver=lambda _ref: creds.as_dict(), use_date_header=False)
+    confirmer = Confirmer(client, lambda sid: store if sid == "s1" else None)
+    reader = OutboxReader(magento_client, f"m-{uuid.uuid4().hex[:6]}", CursorStore(fulfillment_db),
+                          lambda evs: publish_sync(producer, MAGENTO_FULFILLMENT, evs),
+                          lambda code: ["s1"] if code == "default" else [])
+    outcomes: list[ShipmentConfirmationV1] = []
+    loop = asyncio.new_event_loop()
+
+    def pump(expected: int) -> None:
+        """Read the outbox, then confirm until ``expected`` more outcomes of this order were published."""
+        reader.read_page()
+        goal = len(outcomes) + expected
+        deadline = loop.time() + 60
+        while len(outcomes) < goal:
+            assert loop.time() < deadline, f"only {len(outcomes)} outcomes: {outcomes}"
+            batch: list[Event] = []
+            for records in consumer.poll(500).values():
+                for record in records:
+                    out = loop.run_until_complete(confirmer.handle(decode(record.value)))
+                    if out is not None and out.data.amazon_order_id == amazon.order_id:
+                        batch.append(out)
+            publish(batch)
+            consumer.commit()  # after the outcomes were acknowledged
+
+    def publish(events: Iterable[Event]) -> None:
+        events = list(events)
+        if events:
+            publish_sync(producer, AMAZON_CONFIRMATIONS, events)
+            outcomes.extend(e for e in events if isinstance(e, ShipmentConfirmationV1))
+
+    try:
+        pump(2)
+        assert [(o.data.outcome, o.data.shipment_id) for o in outcomes] == [("confirmed", first), ("confirmed", second)]
+        order = sstate.order_json(creds.seller_id, amazon.order_id)
+        assert order["fulfillment"]["fulfillmentStatus"] == "SHIPPED"
+        assert sorted((p["packageReferenceId"], p["carrier"], p["trackingNumber"], tuple(
+            (i["orderItemId"], i["quantity"]) for i in p["packageItems"])) for p in order["packages"]) == sorted([
+            (str(first), "UPS", "1ZWRONG", ((a1, 2),)), (str(second), "USPS", "9400111", ((a2, 1),))])
+
+        # the merchant corrects the first package's tracking number: the same package is edited
+        resp = httpx.post(f"{magento[1]}/_sandbox/shipments/{first}/tracks",
+                          json={"track_number": "1ZRIGHT", "title": "UPS", "carrier_code": "ups"})
+        assert resp.status_code == 200, resp.text
+        pump(1)
+        assert outcomes[-1].data.outcome == "confirmed" and outcomes[-1].data.package is not None
+        assert outcomes[-1].data.package.package_reference_id == str(first)
+        order = sstate.order_json(creds.seller_id, amazon.order_id)
+        assert sorted((p["packageReferenceId"], p["trackingNumber"]) for p in order["packages"]) == sorted(
+            [(str(first), "1ZRIGHT"), (str(second), "9400111")])
+        assert len(order["packages"]) == 2
+    finally:
+        loop.run_until_complete(client.aclose())
+        loop.close()
+        consumer.close()
+        producer.close()
