@@ -54,6 +54,15 @@ class Poller:
     page_size: int = 100  # maxResultsPerPage
     # This process is the only writer of its stores' checkpoints: read each from the database once.
     checkpoints: dict[str, Checkpoint] = field(default_factory=dict)
+    # One store's change detection at a time (polling and the notification listener): two paths
+    # seeing the same change read the same fingerprint and publish one fact, never two.
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    def store_lock(self, store_id: str) -> asyncio.Lock:
+        lock = self.locks.get(store_id)
+        if lock is None:
+            lock = self.locks[store_id] = asyncio.Lock()
+        return lock
 
     async def checkpoint(self, store_id: str) -> Checkpoint:
         cp = self.checkpoints.get(store_id)
@@ -110,11 +119,12 @@ async def process_orders(p: Poller, store: StoreConfig, raw_orders: list[Any],
                         error=str(exc))
     if not mapped:
         return result
-    stored = await asyncio.to_thread(p.state.load_fingerprints, store.store_id,
-                                     [o.amazon_order_id for o in mapped])
-    facts = order_facts(store.store_id, mapped, stored, p.clock(), initial_import, tracks)
-    await p.publisher.publish_all(AMAZON_ORDERS, facts.events)
-    await asyncio.to_thread(p.state.save_fingerprints, store.store_id, facts.updates)
+    async with p.store_lock(store.store_id):
+        stored = await asyncio.to_thread(p.state.load_fingerprints, store.store_id,
+                                         [o.amazon_order_id for o in mapped])
+        facts = order_facts(store.store_id, mapped, stored, p.clock(), initial_import, tracks)
+        await p.publisher.publish_all(AMAZON_ORDERS, facts.events)
+        await asyncio.to_thread(p.state.save_fingerprints, store.store_id, facts.updates)
     m.events_published.inc(len(facts.events))
     result.events_published = len(facts.events)
     return result

@@ -1,0 +1,138 @@
+"""The SQS listener: long-poll the notification queue, re-read each announced order with
+``getOrder`` and publish it through the poller's own change detection.
+
+Per batch: decode every message (poison → the poller's dead-letter topic, then deleted), drop
+NotificationIds already handled, call ``getOrder`` once per announced order (the poller's client,
+so its per-seller 0.5 req/s, burst 30 bucket applies), publish through ``process_orders`` (same
+fingerprints and per-store lock as polling: a change both paths see is one fact), and delete a
+message only after the broker acknowledged its facts. A failure leaves the message in the queue;
+SQS redelivers it after its visibility timeout. Messages of stores another poller process owns
+are released at once; messages of unknown or disabled stores are deleted and counted."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.envelope import order_key
+from schemas.types import StoreConfig
+from services.common.logging import get_logger
+from services.poller.notifications.message import OrderChange, PoisonMessage, SeenNotifications, decode
+from services.poller.sync import Poller, process_orders
+
+log = get_logger(__name__)
+
+DEAD_LETTER_REASON = "notification_undecodable"
+
+
+@dataclass
+class BatchResult:
+    received: int = 0
+    processed: int = 0
+    duplicates: int = 0
+    poison: int = 0
+    ignored: int = 0
+    released: int = 0
+    failed: int = 0
+    events_published: int = 0
+    orders_fetched: int = 0
+
+
+@dataclass
+class SqsListener:
+    poller: Poller
+    sqs: Any  # a boto3 SQS client
+    queue_url: str
+    stores: Callable[[], Mapping[str, StoreConfig]]  # every known store, enabled or not
+    owns: Callable[[str], bool] = lambda _sid: True
+    wait_time_s: int = 20
+    max_messages: int = 10
+    on_notified: Callable[[str], None] | None = None  # a store's notification was handled
+    on_receive: Callable[[], None] | None = None  # SQS answered (the listener is alive)
+    seen: SeenNotifications = field(default_factory=SeenNotifications)
+
+    def _store_of(self, change: OrderChange) -> StoreConfig | None:
+        for cfg in self.stores().values():
+            if cfg.seller_id == change.seller_id and cfg.marketplace_id == change.marketplace_id:
+                return cfg
+        return None
+
+    async def run_once(self) -> BatchResult:
+        answer = await asyncio.to_thread(self.sqs.receive_message, QueueUrl=self.queue_url,
+                                         MaxNumberOfMessages=self.max_messages, WaitTimeSeconds=self.wait_time_s)
+        if self.on_receive:
+            self.on_receive()
+        messages: list[dict[str, Any]] = answer.get("Messages") or []
+        result = BatchResult(received=len(messages))
+        # (store, order) -> the messages announcing it
+        wanted: dict[tuple[str, str], list[tuple[dict[str, Any], OrderChange]]] = {}
+        configs: dict[str, StoreConfig] = {}
+        for msg in messages:
+            body = msg.get("Body") or ""
+            try:
+                change = decode(body)
+            except PoisonMessage as exc:
+                await self.poller.publisher.dead_letter(reason=f"{DEAD_LETTER_REASON}: {exc}", error=exc,
+                                                        key="notifications", raw={"sqs_body": body})
+                await self._delete(msg)
+                result.poison += 1
+                log.warning("notification_dead_lettered", error=str(exc))
+                continue
+            if change.notification_id in self.seen:
+                await self._delete(msg)
+                result.duplicates += 1
+                continue
+            store = self._store_of(change)
+            if store is None or not store.enabled:
+                await self._delete(msg)
+                result.ignored += 1
+                log.info("notification_ignored", seller=change.seller_id, marketplace=change.marketplace_id,
+                         reason="unknown store" if store is None else "store disabled")
+                continue
+            if not self.owns(store.store_id):
+                await asyncio.to_thread(self.sqs.change_message_visibility, QueueUrl=self.queue_url,
+                                        ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=0)
+                result.released += 1
+                continue
+            configs[store.store_id] = store
+            wanted.setdefault((store.store_id, change.amazon_order_id), []).append((msg, change))
+        for (sid, order_id), announced in wanted.items():
+            store = configs[sid]
+            try:
+                raw = await self.poller.client.get_order(store, order_id)
+                result.orders_fetched += 1
+                if raw is not None:
+                    r = await process_orders(self.poller, store, [raw])
+                    result.events_published += r.events_published
+                else:
+                    log.warning("notified_order_not_found", store=sid, order=order_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the message stays queued and comes back
+                result.failed += len(announced)
+                log.warning("notification_failed", store=sid, key=order_key(sid, order_id),
+                            error=str(exc), error_type=type(exc).__name__)
+                continue
+            for msg, change in announced:  # the facts are acknowledged: the messages may go
+                await self._delete(msg)
+                self.seen.add(change.notification_id)
+                result.processed += 1
+            if self.on_notified:
+                self.on_notified(sid)
+        return result
+
+    async def _delete(self, msg: dict[str, Any]) -> None:
+        await asyncio.to_thread(self.sqs.delete_message, QueueUrl=self.queue_url,
+                                ReceiptHandle=msg["ReceiptHandle"])
+
+    async def run(self, stop: asyncio.Event, error_delay_s: float = 5.0) -> None:
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - SQS unreachable: try again
+                log.warning("notification_receive_failed", error=str(exc), error_type=type(exc).__name__)
+                await asyncio.sleep(error_delay_s)
