@@ -18,12 +18,16 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rich.console import Console
 from rich.panel import Panel
 
 from services.common.settings import Settings
+from services.supervisor import Supervisor, Watchdog
+
+if TYPE_CHECKING:
+    from services.devbroker import RunningBroker
 
 DEMO_DIR = Path(".sales-channel") / "demo"
 SERVICES = (
@@ -36,15 +40,47 @@ SERVICES = (
 METRICS_BASE_PORT = 9301
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class PortsTaken(Exception):
+    """A port the demo needs is in use; the message says which, by what, and what to do."""
+
+
+def plan_ports(web_port: int, metrics_base: int = METRICS_BASE_PORT, broker_port: int = 9092,
+               services: int = len(SERVICES)) -> tuple[int, list[int], list[str]]:
+    """The demo's ports, checked before anything starts: the Orders tab's (refused when taken: the
+    user chose it), the broker's and the services' metrics ports (a free port instead, said so).
+    Returns the broker port, the metrics ports and the notes to show."""
+    from services.supervisor import port_owner, port_taken
+
+    def owner(port: int) -> str:
+        who = port_owner(port)
+        if who is None:
+            return "another process (run `ss -ltnp` to see which)"
+        return who + (" — a demo left running? stop it with `kill " + who.split()[1] + "`"
+                      if "sales-channel" in who or "services.cli" in who or "tansu" in who else "")
+
+    if port_taken(web_port):
+        raise PortsTaken(f"Port {web_port} (the Orders tab) is taken by {owner(web_port)}. "
+                         f"Free it, or run `sales-channel demo --web-port PORT` with another port.")
+    notes: list[str] = []
+    chosen_broker = broker_port
+    if port_taken(broker_port):
+        chosen_broker = _free_port()
+        notes.append(f"port {broker_port} is taken by {owner(broker_port)}; the broker uses {chosen_broker}")
+    metrics: list[int] = []
+    for n in range(services):
+        port = metrics_base + n
+        if port_taken(port) or port in (web_port, chosen_broker):
+            free = _free_port()
+            notes.append(f"metrics port {port} is taken by {owner(port)}; using {free}")
+            port = free
+        metrics.append(port)
+    return chosen_broker, metrics, notes
 
 
 def _store_settings(i: int) -> dict[str, object]:
@@ -69,7 +105,6 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
     from services.common.topic_admin import ensure_topics
     from services.devbroker import start_broker
     from services.stores import registry
-    from services.supervisor import Supervisor
 
     console = Console()
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
@@ -81,6 +116,7 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
         stopping.set()
 
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)  # the terminal closed
 
     if broker_engine not in ("tansu", "kafka"):
         console.print(f"[red]Unknown broker {broker_engine!r}.[/red] Choose tansu or kafka.")
@@ -93,15 +129,20 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
 
-    broker_port = 9092 if _port_free(9092) else _free_port()
-    if not _port_free(web_port):
-        console.print(f"[red]Port {web_port} is taken.[/red] Run `sales-channel demo --web-port PORT`.")
-        raise SystemExit(2)
+    try:
+        broker_port, metrics_ports, notes = plan_ports(web_port)
+    except PortsTaken as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise SystemExit(2) from None
+    for note in notes:
+        console.print(f"[yellow]Note:[/yellow] {note}")
     settings = Settings(
         kafka_bootstrap_servers=f"127.0.0.1:{broker_port}", broker_quirks=quirks, database_url=f"sqlite:///{db_path}",
         order_topic_partitions=4, kafka_session_timeout_ms=6000, kafka_heartbeat_interval_ms=1000,
         kafka_max_poll_interval_ms=10000, kafka_rebalance_timeout_ms=10000, data_dir=DEMO_DIR / "data",
     )
+    # Kills the services and the broker if this process dies without stopping them (even SIGKILL).
+    watchdog = Watchdog()
     supervisor: Supervisor | None = None
     broker = None
     try:
@@ -110,6 +151,8 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
             shutil.rmtree(logs / broker_engine, ignore_errors=True)
             broker = start_broker(broker_engine, port=broker_port,  # type: ignore[arg-type]
                                   data_dir=logs / broker_engine, progress=console.print)
+        for pid in broker.pids():
+            watchdog.guard(pid)
         console.print(f"[green]✓[/green] {what} broker on {broker.bootstrap}")
         with console.status("[2/6] Creating topics and the SQLite database…"):
             ensure_topics(settings)
@@ -173,10 +216,10 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
             "MAGENTO_AUTH_REF": "file:magento", "WEB_ADMIN_TOKEN_REF": "file:orders-tab",
             "LOG_FORMAT": "json",
         }
-        supervisor = Supervisor(logs, env)
+        supervisor = Supervisor(logs, env, watchdog=watchdog)
         with console.status("[5/6] Starting the services…"):
             for n, (name, command) in enumerate(SERVICES):
-                supervisor.start(name, command, env={"METRICS_PORT": str(METRICS_BASE_PORT + n)})
+                supervisor.start(name, command, env={"METRICS_PORT": str(metrics_ports[n])})
             supervisor.start("web", "web", "--port", str(web_port))
             supervisor.wait_http(f"http://127.0.0.1:{web_port}/login", timeout=60)
         console.print("[green]✓[/green] poller, order processor, inventory reserver, Magento writer, "
@@ -185,7 +228,7 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
         console.print(Panel.fit(
             f"[bold]Orders tab[/bold]  http://127.0.0.1:{web_port}/   (token: [bold]{tab_token}[/bold])\n"
             f"API docs    http://127.0.0.1:{web_port}/api/docs\n"
-            f"Metrics     http://127.0.0.1:{METRICS_BASE_PORT}/metrics … :{METRICS_BASE_PORT + len(SERVICES) - 1}\n"
+            f"Metrics     http://127.0.0.1:{metrics_ports[0]}/metrics … :{metrics_ports[-1]}\n"
             f"Logs        {logs}/\n\n"
             "Orders Unshipped at integration are imported first; new Amazon orders appear about\n"
             "two minutes after they happen (Amazon's own delay). Ctrl-C stops everything.",
@@ -205,9 +248,25 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
     except KeyboardInterrupt:
         pass
     finally:
-        console.print("Stopping…")
+        shutdown(console, supervisor, broker, watchdog)
+
+
+def shutdown(console: Console, supervisor: Supervisor | None, broker: RunningBroker | None,
+             watchdog: Watchdog) -> None:
+    """Services first (all at once, SIGTERM then SIGKILL after 5 s), the broker last (3 s): within
+    10 s. Another Ctrl-C meanwhile does not interrupt it."""
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGINT, lambda _s, _f: console.print("Still stopping…"))
+    try:
+        console.print("Stopping the services…")
         if supervisor:
-            supervisor.stop_all()
+            killed = supervisor.stop_all(grace_s=5.0)
+            if killed:
+                console.print(f"[yellow]{', '.join(killed)} did not stop within 5 s and were killed.[/yellow]")
         if broker:
-            broker.stop()
-        console.print("Stopped.")
+            console.print("Stopping the broker…")
+            broker.stop(timeout_s=3.0)
+        watchdog.close()
+        console.print(f"Stopped in {time.monotonic() - started:.1f} s.")
+    finally:
+        signal.signal(signal.SIGINT, previous)
