@@ -12,12 +12,15 @@ from services.common.kafka import make_producer
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH, serve
 from services.common.settings import Settings
+from services.poller.notifications.cadence import PushCadence, counting_poll
+from services.poller.notifications.config import NotificationSettings
+from services.poller.notifications.listener import SqsListener
 from services.poller.publisher import EventPublisher
-from services.poller.scheduler import StoreScheduler
+from services.poller.scheduler import StoreScheduler, owns
 from services.poller.spapi.http import HttpOrdersClient
 from services.poller.state import PollerState
 from services.poller.store_feed import StoreFeed
-from services.poller.sync import Poller
+from services.poller.sync import Poller, poll_store
 
 log = get_logger(__name__)
 
@@ -36,10 +39,29 @@ def build_poller(settings: Settings, client: HttpOrdersClient | None = None) -> 
 async def serve_forever(settings: Settings, stop: asyncio.Event, poller: Poller | None = None) -> None:
     poller = poller or build_poller(settings)
     loop = asyncio.get_running_loop()
-    scheduler = StoreScheduler(poller, settings.poller_instance, settings.poller_instances)
+    push = NotificationSettings()
+    cadence = PushCadence(slow_factor=push.slow_factor)
+    scheduler = StoreScheduler(poller, settings.poller_instance, settings.poller_instances,
+                               poll=counting_poll(cadence, poll_store) if push.enabled else poll_store,
+                               interval=cadence.interval if push.enabled else None)
+    known: dict[str, StoreConfig] = {}
+
+    def adopt(configs: dict[str, StoreConfig]) -> None:
+        known.clear()
+        known.update(configs)
+        scheduler.update(configs)
 
     def on_stores(configs: dict[str, StoreConfig]) -> None:
-        loop.call_soon_threadsafe(scheduler.update, configs)
+        loop.call_soon_threadsafe(adopt, configs)
+
+    listener_task: asyncio.Task[None] | None = None
+    if push.enabled:
+        listener = SqsListener(poller, push.sqs_client(), push.queue_url, lambda: known,
+                               owns=lambda sid: owns(sid, settings.poller_instance, settings.poller_instances),
+                               wait_time_s=push.wait_time_seconds, on_notified=cadence.notified,
+                               on_receive=cadence.received)
+        listener_task = asyncio.create_task(listener.run(stop), name="notifications")
+        log.info("notifications_listening")
 
     feed = StoreFeed(settings, on_stores).start()
     log.info("poller_started", instance=settings.poller_instance, instances=settings.poller_instances)
@@ -54,6 +76,9 @@ async def serve_forever(settings: Settings, stop: asyncio.Event, poller: Poller 
     finally:
         log.info("poller_stopping", stores=len(scheduler.tasks))
         await scheduler.stop()  # cancelling mid-window is safe: the checkpoint did not move
+        if listener_task is not None:  # unacknowledged messages stay in SQS and come back
+            listener_task.cancel()
+            await asyncio.gather(listener_task, return_exceptions=True)
         feed.stop()
         await poller.client.aclose()
         await asyncio.to_thread(poller.publisher.producer.flush, 10)

@@ -45,8 +45,10 @@ PollFn = Callable[[Poller, StoreConfig], Awaitable[PollOutcome]]
 class StoreScheduler:
     def __init__(self, poller: Poller, instance: int = 0, instances: int = 1,
                  poll: PollFn = poll_store, spread: bool = True,
-                 on_success: Callable[[str], None] | None = None) -> None:
+                 on_success: Callable[[str], None] | None = None,
+                 interval: Callable[[StoreConfig], float] | None = None) -> None:
         self.poller = poller
+        self._interval = interval  # e.g. slower while the store's notifications flow
         self.instance = instance
         self.instances = instances
         self._poll = poll
@@ -82,7 +84,7 @@ class StoreScheduler:
         failures = 0
         while store_id in self.configs:
             cfg = self.configs[store_id]
-            interval = float(cfg.poll_interval_seconds)
+            interval = self._interval(cfg) if self._interval else float(cfg.poll_interval_seconds)
             started = time.monotonic()
             try:
                 await self._poll(self.poller, cfg)

@@ -64,3 +64,53 @@ def test_seen_keeps_the_newest_ids() -> None:
     for nid in ("a", "b", "c"):
         seen.add(nid)
     assert "a" not in seen and "b" in seen and "c" in seen and len(seen) == 2
+
+
+# --- cadence --------------------------------------------------------------------------------
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_cadence_slows_while_push_flows_and_returns_when_it_stops() -> None:
+    from services.poller.notifications.cadence import PushCadence
+    from tests.poller.factory import store_config
+
+    clock = Clock()
+    cadence = PushCadence(slow_factor=5, stall_after_s=60, quiet_after_s=600, clock=clock)
+    store = store_config("push", "http://sp", poll_interval=180)
+    assert cadence.interval(store) == 180  # nothing heard yet
+    cadence.received()
+    assert cadence.interval(store) == 180  # the listener runs, but nothing came for this store
+    cadence.notified("push")
+    assert cadence.interval(store) == 900
+    clock.t += 61  # the listener went silent: push stopped
+    assert cadence.interval(store) == 180
+    cadence.received()
+    assert cadence.interval(store) == 900
+    clock.t += 601  # no notification of this store for too long
+    cadence.received()
+    assert cadence.interval(store) == 180
+
+
+def test_a_poll_finding_changes_push_missed_restores_full_cadence() -> None:
+    from services.poller.notifications.cadence import PushCadence
+    from tests.poller.factory import store_config
+
+    clock = Clock()
+    cadence = PushCadence(slow_factor=4, recovery_polls=2, clock=clock)
+    store = store_config("push", "http://sp", poll_interval=100)
+    cadence.received()
+    cadence.notified("push")
+    assert cadence.polled("push", was_flowing=True, changes_published=0) == 0
+    assert cadence.interval(store) == 400
+    assert cadence.polled("push", was_flowing=True, changes_published=3) == 3
+    assert cadence.interval(store) == 100
+    assert cadence.polled("push", was_flowing=False, changes_published=5) == 0  # full cadence: not a miss
+    assert cadence.interval(store) == 100
+    cadence.polled("push", was_flowing=False, changes_published=0)
+    assert cadence.interval(store) == 400

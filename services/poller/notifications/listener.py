@@ -19,6 +19,7 @@ from typing import Any
 from schemas.envelope import order_key
 from schemas.types import StoreConfig
 from services.common.logging import get_logger
+from services.poller.notifications import metrics
 from services.poller.notifications.message import OrderChange, PoisonMessage, SeenNotifications, decode
 from services.poller.sync import Poller, process_orders
 
@@ -121,6 +122,10 @@ class SqsListener:
                 result.processed += 1
             if self.on_notified:
                 self.on_notified(sid)
+        for outcome, count in (("processed", result.processed), ("duplicate", result.duplicates),
+                               ("poison", result.poison), ("ignored", result.ignored),
+                               ("released", result.released), ("failed", result.failed)):
+            metrics.notifications(outcome, count)
         return result
 
     async def _delete(self, msg: dict[str, Any]) -> None:
