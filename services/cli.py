@@ -250,6 +250,12 @@ def stores_recover(store_id: str, order_id: str) -> None:
     _run("services.poller.commands:recover", _settings(), store_id, order_id)
 
 
+@stores_app.command("notifications")
+def stores_notifications(store_id: str, action: str = typer.Argument(..., help="enable, disable or status")) -> None:
+    """Amazon ORDER_CHANGE notifications for a store (SQS queue: NOTIFICATIONS_QUEUE_URL); polling stays."""
+    _run("services.poller.notifications.commands:run", _settings(), store_id, action)
+
+
 # --- services ---------------------------------------------------------------------------
 
 
