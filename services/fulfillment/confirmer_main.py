@@ -6,6 +6,9 @@ import asyncio
 import signal
 import time
 
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import CommitFailedError
+
 from schemas import Event, decode
 from schemas.topics import AMAZON_CONFIRMATIONS, MAGENTO_FULFILLMENT, PREFIX
 from schemas.types import StoreConfig
@@ -50,7 +53,7 @@ def run(settings: Settings) -> None:
                     except TryLater as exc:
                         log.warning("shipment_confirmation_deferred", reason=str(exc))
                         publish_sync(producer, AMAZON_CONFIRMATIONS, outcomes)
-                        consumer.commit({tp: _meta(record.offset)})
+                        _commit(consumer, tp, record.offset)
                         consumer.seek(tp, record.offset)  # again after a pause; same package id: an edit
                         time.sleep(RETRY_PAUSE_S)
                         break
@@ -58,12 +61,20 @@ def run(settings: Settings) -> None:
                         outcomes.append(out)
                 else:
                     publish_sync(producer, AMAZON_CONFIRMATIONS, outcomes)
-                    consumer.commit({tp: _meta(records[-1].offset + 1)})
+                    _commit(consumer, tp, records[-1].offset + 1)
     finally:
         loop.run_until_complete(client.aclose())
         loop.close()
         consumer.close()
         producer.close()
+
+
+def _commit(consumer: KafkaConsumer, tp: TopicPartition, offset: int) -> None:
+    try:
+        consumer.commit({tp: _meta(offset)})
+    except CommitFailedError:
+        # rebalanced away: the new owner confirms these again, an edit of the same packages
+        log.warning("shipment_confirmer_commit_lost", partition=tp.partition)
 
 
 def _meta(offset: int) -> object:

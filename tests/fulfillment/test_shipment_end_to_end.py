@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from kafka import KafkaConsumer
+from kafka.errors import CommitFailedError
 
 from sandbox._server import serve_in_thread
 from sandbox.spapi import SandboxState
@@ -31,6 +33,15 @@ from services.poller.ratelimit import Backoff
 from tests.fulfillment.conftest import amazon_order_in_magento
 
 MARKETPLACE = "ATVPDKIKX0DER"
+
+
+def commit(consumer: KafkaConsumer) -> None:
+    """A rebalance (a slow, shared test machine) may refuse the commit: the records come again,
+    and confirming them again is an edit of the same package, which is what is under test."""
+    try:
+        consumer.commit()
+    except CommitFailedError:
+        pass
 
 
 @pytest.fixture
@@ -97,7 +108,7 @@ def test_two_packages_then_a_corrected_tracking_number(
                     if out is not None and out.data.amazon_order_id == amazon.order_id:
                         batch.append(out)
             publish(batch)
-            consumer.commit()  # after the outcomes were acknowledged
+            commit(consumer)  # after the outcomes were acknowledged
 
     def publish(events: Iterable[Event]) -> None:
         events = list(events)
@@ -125,6 +136,78 @@ def test_two_packages_then_a_corrected_tracking_number(
         assert sorted((p["packageReferenceId"], p["trackingNumber"]) for p in order["packages"]) == sorted(
             [(str(first), "1ZRIGHT"), (str(second), "9400111")])
         assert len(order["packages"]) == 2
+    finally:
+        loop.run_until_complete(client.aclose())
+        loop.close()
+        consumer.close()
+        producer.close()
+
+
+def test_no_echo_and_faults_leave_each_package_once(
+    topics: Settings, fulfillment_db: str, magento: tuple, magento_client: MagentoClient,
+    spapi: tuple[SandboxState, str],
+) -> None:
+    """Amazon ships one order itself (Seller Central) and the writer mirrors it into Magento with
+    Amazon's tracking: never confirmed back. Another order's confirmation meets 503 then 429: the
+    package still lands exactly once."""
+    mstate, murl = magento
+    sstate, surl = spapi
+    creds = sstate.create_seller(f"A{uuid.uuid4().hex[:10].upper()}", marketplace_id=MARKETPLACE)
+    store = StoreConfig(store_id="s1", name="Store 1", merchant_id=1, seller_id=creds.seller_id,
+                        marketplace_id=MARKETPLACE, spapi_endpoint=surl, lwa_credentials_ref="env:UNUSED",
+                        integration_time=datetime(2026, 1, 1, tzinfo=UTC))
+    mirrored = sstate.create_order(creds.seller_id, status="UNSHIPPED", fulfilled_by="MERCHANT",
+                                   items=[{"quantity": 1, "seller_sku": "SKU-1"}], marketplace_id=MARKETPLACE)
+    mirrored = sstate.ship(creds.seller_id, mirrored.order_id)  # shipped in Seller Central
+    [amazon_pkg] = mirrored.packages
+    mirror_id = amazon_order_in_magento(mstate, mirrored.order_id, [("SKU-1", mirrored.items[0].order_item_id, 1)])
+    token = mstate.issue_admin_token()
+    writer_ship = httpx.post(f"{murl}/rest/V1/order/{mirror_id}/ship", headers={"Authorization": f"Bearer {token}"},
+                             json={"tracks": [{"track_number": amazon_pkg.tracking_number,
+                                               "title": amazon_pkg.carrier, "carrier_code": "custom"}]})
+    assert writer_ship.status_code == 200, writer_ship.text
+
+    faulty = sstate.create_order(creds.seller_id, status="UNSHIPPED", fulfilled_by="MERCHANT",
+                                 items=[{"quantity": 1, "seller_sku": "SKU-2"}], marketplace_id=MARKETPLACE)
+    faulty_id = amazon_order_in_magento(mstate, faulty.order_id, [("SKU-2", faulty.items[0].order_item_id, 1)])
+    resp = httpx.post(f"{murl}/_sandbox/orders/{faulty_id}/shipments",
+                      json={"tracks": [{"track_number": "1ZF", "title": "UPS", "carrier_code": "ups"}]})
+    assert resp.status_code == 200, resp.text
+
+    producer = make_producer(topics)
+    consumer = make_consumer(topics, f"confirmer-{uuid.uuid4().hex[:6]}", [MAGENTO_FULFILLMENT])
+    client = ShipmentsClient(lwa_token_url=f"{surl}/auth/o2/token", limits=FulfillmentRateLimits(),
+                             backoff=Backoff(base=0.05, cap=0.2, max_attempts=6),
+                             resolver=lambda _ref: creds.as_dict(), use_date_header=False)
+    confirmer = Confirmer(client, lambda sid: store if sid == "s1" else None)
+    reader = OutboxReader(magento_client, f"m-{uuid.uuid4().hex[:6]}", CursorStore(fulfillment_db),
+                          lambda evs: publish_sync(producer, MAGENTO_FULFILLMENT, evs),
+                          lambda code: ["s1"] if code == "default" else [])
+    loop = asyncio.new_event_loop()
+    ours = {mirrored.order_id, faulty.order_id}
+    outcomes: dict[str, ShipmentConfirmationV1] = {}
+    try:
+        reader.read_page()
+        loop.run_until_complete(client.lwa.access_token(store))  # LWA's own faults are another test's
+        sstate.inject_fault("*", status=503, seller_id=creds.seller_id)  # the next call, whichever it is
+        sstate.inject_fault("*", status=429, seller_id=creds.seller_id)
+        deadline = loop.time() + 60
+        while set(outcomes) != ours:
+            assert loop.time() < deadline, outcomes
+            for records in consumer.poll(500).values():
+                for record in records:
+                    out = loop.run_until_complete(confirmer.handle(decode(record.value)))
+                    if out is not None and out.data.amazon_order_id in ours:
+                        outcomes[out.data.amazon_order_id] = out
+            commit(consumer)
+        assert outcomes[mirrored.order_id].data.outcome == "skipped"
+        assert "mirrors" in (outcomes[mirrored.order_id].data.reason or "")
+        assert [p["packageReferenceId"] for p in sstate.order_json(creds.seller_id, mirrored.order_id)["packages"]] \
+            == [amazon_pkg.package_reference_id]
+        assert outcomes[faulty.order_id].data.outcome == "confirmed"
+        held = sstate.order_json(creds.seller_id, faulty.order_id)
+        assert [p["trackingNumber"] for p in held["packages"]] == ["1ZF"]
+        assert held["fulfillment"]["fulfillmentStatus"] == "SHIPPED"
     finally:
         loop.run_until_complete(client.aclose())
         loop.close()
