@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -10,7 +11,7 @@ from typing import Annotated
 from fastapi import HTTPException, Query
 
 from schemas.types import FulfillmentChannel, MagentoState, TabStatus
-from services.orders_tab.query import MAX_PAGE_SIZE, Direction, GridQuery, OptionalColumn, SortKey
+from services.orders_tab.query import MAX_PAGE_SIZE, Direction, GridQuery, OptionalColumn, SortKey, decode_cursor
 
 STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 ORDER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -66,6 +67,12 @@ def grid_query(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     columns: Annotated[list[OptionalColumn] | None, Query(description="Optional columns to include")] = None,
+    after: Annotated[
+        str | None,
+        Query(description="Keyset paging: the `next_after` of the previous page (same filters, sort and "
+              "direction); any depth costs what the first page costs. `page` is then ignored.",
+              max_length=2000, pattern=r"^[A-Za-z0-9_-]*$"),
+    ] = None,
 ) -> GridQuery:
     stores = tuple(s for s in (store or []) if s)
     bad = [s for s in stores if not _STORE_RE.match(s)]
@@ -73,7 +80,7 @@ def grid_query(
         raise HTTPException(422, detail=f"invalid store id {bad[0][:70]!r}: lowercase letters, digits, '-' and '_'")
     if total_min is not None and total_max is not None and total_min > total_max:
         raise HTTPException(422, detail="total_min must not be greater than total_max")
-    return GridQuery(
+    q = GridQuery(
         stores=stores,
         statuses=tuple(dict.fromkeys(status or [])),
         purchased_from=_as_utc(purchased_from),
@@ -92,3 +99,9 @@ def grid_query(
         page_size=page_size,
         columns=tuple(dict.fromkeys(columns or [])),
     )
+    if not after:
+        return q
+    try:
+        return replace(q, after=decode_cursor(q, after), page=1)
+    except ValueError as exc:
+        raise HTTPException(422, detail=str(exc)) from None

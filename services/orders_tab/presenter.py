@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from services.orders_tab.query import Dashboard, GridPage, OptionalColumn, ship_urgency, utc
+from services.orders_tab.query import Dashboard, GridPage, OptionalColumn, encode_cursor, ship_urgency, utc
 
 CHANNEL_LABELS = {"MERCHANT": "Merchant", "AMAZON": "Amazon"}
 
@@ -52,6 +52,8 @@ class GridOut(BaseModel):
     sort: str
     direction: str
     columns: list[str]
+    next_after: str | None = Field(
+        default=None, description="Pass as `after` for the next page (keyset); null on the last page")
 
 
 class ItemOut(BaseModel):
@@ -229,6 +231,7 @@ def grid_out(page: GridPage, admin_url: str, near_hours: float) -> GridOut:
         sort=q.sort.value,
         direction=q.direction.value,
         columns=[c.value for c in q.columns],
+        next_after=encode_cursor(q, page.next_after) if page.next_after is not None else None,
     )
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, literal, select, text
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, literal, or_, select, text, tuple_
 
 from schemas.types import FulfillmentChannel, MagentoState, TabStatus
 from services.orders_tab.models import LogRow, OrderRow, StoreRow
@@ -95,6 +95,7 @@ class GridQuery:
     page: int = 1
     page_size: int = 50
     columns: tuple[OptionalColumn, ...] = ()
+    after: tuple[Any, ...] | None = None  # keyset: the sort values of the previous page's last row
 
 
 @dataclass
@@ -104,6 +105,7 @@ class GridPage:
     total_exact: bool
     query: GridQuery
     store_names: dict[str, str] = field(default_factory=dict)
+    next_after: tuple[Any, ...] | None = None  # keyset of the next page; None on the last page
 
     @property
     def pages(self) -> int:
@@ -180,27 +182,55 @@ def _count(conn: Connection, where: ColumnElement[bool], bitmap_ok: bool = True)
     return int(conn.execute(select(func.count()).select_from(OrderRow.__table__).where(where)).scalar_one()), True
 
 
+def sort_order(q: GridQuery) -> list[Any]:
+    """The columns a page is ordered by: the sort column, then purchase date and the key, so every
+    row has one place (stable ties; every sortable column has an index on (column, purchase_date))."""
+    tie = [O.purchase_date, O.store_id, O.amazon_order_id]
+    return tie if q.sort is SortKey.PURCHASE_DATE else [SORT_COLUMNS[q.sort], *tie]
+
+
+def keyset_values(q: GridQuery, row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[c.name] for c in sort_order(q))
+
+
+def _after(q: GridQuery, after: tuple[Any, ...]) -> ColumnElement[bool]:
+    """Rows strictly after ``after`` in the grid's order. A NULL sorts as the largest value (last
+    ascending, first descending: PostgreSQL's default, so its indexes serve both directions)."""
+    cols = sort_order(q)
+    desc = q.direction is Direction.DESC
+    if q.sort is SortKey.PURCHASE_DATE:  # no NULLs
+        return tuple_(*cols) < tuple_(*after) if desc else tuple_(*cols) > tuple_(*after)
+    lead, value = cols[0], after[0]
+    tie_cols, tie_vals = tuple_(*cols[1:]), tuple_(*after[1:])
+    tie_after = tie_cols < tie_vals if desc else tie_cols > tie_vals
+    if value is None:
+        return or_(lead.is_not(None), and_(lead.is_(None), tie_after)) if desc else and_(lead.is_(None), tie_after)
+    if desc:
+        return and_(lead.is_not(None), tuple_(*cols) < tuple_(*after))
+    return or_(tuple_(*cols) > tuple_(*after), lead.is_(None))
+
+
 def grid(conn: Connection, q: GridQuery) -> GridPage:
+    """One page: after ``q.after`` (keyset, any depth at the cost of the first page) or, for
+    ``page`` > 1 without a keyset, by offset (kept for links to a page number)."""
     where = and_(true_(), *conditions(q))
-    # Ties are broken by purchase date (newest first when sorting descending), then the key:
-    # every sortable column has an index on (column, purchase_date), so a page is an index walk.
-    column = SORT_COLUMNS[q.sort]
-    order = [column, O.purchase_date, O.store_id, O.amazon_order_id]
-    if q.sort is SortKey.PURCHASE_DATE:
-        order = [O.purchase_date, O.store_id, O.amazon_order_id]
-    order_by = [c.desc() if q.direction is Direction.DESC else c.asc() for c in order]
-    stmt: Select[Any] = (
-        select(OrderRow.__table__)
-        .where(where)
-        .order_by(*order_by)
-        .limit(q.page_size)
-        .offset((q.page - 1) * q.page_size)
-    )
+    cols = sort_order(q)
+    if q.direction is Direction.DESC:
+        order_by = [c.desc().nulls_first() for c in cols]
+    else:
+        order_by = [c.asc().nulls_last() for c in cols]
+    page_where = where if q.after is None else and_(where, _after(q, q.after))
+    stmt: Select[Any] = select(OrderRow.__table__).where(page_where).order_by(*order_by).limit(q.page_size + 1)
+    if q.after is None and q.page > 1:
+        stmt = stmt.offset((q.page - 1) * q.page_size)
     rows = [dict(r._mapping) for r in conn.execute(stmt)]
+    more = len(rows) > q.page_size
+    rows = rows[: q.page_size]
     # "buyer name contains" can only use its trigram index through a bitmap scan
     total, exact = _count(conn, where, bitmap_ok=bool(q.buyer_name))
     names = store_names(conn, {r["store_id"] for r in rows})
-    return GridPage(rows=rows, total=total, total_exact=exact, query=q, store_names=names)
+    next_after = keyset_values(q, rows[-1]) if more and rows else None
+    return GridPage(rows=rows, total=total, total_exact=exact, query=q, store_names=names, next_after=next_after)
 
 
 def true_() -> ColumnElement[bool]:
@@ -331,3 +361,68 @@ def dashboard(
         at_risk_orders=at_risk,
         near_hours=near_hours,
     )
+
+
+# ----- keyset cursors ------------------------------------------------------------------------------
+
+
+def encode_cursor(q: GridQuery, values: tuple[Any, ...]) -> str:
+    """An opaque token for ``after``: the sort, its direction and the last row's sort values."""
+    import base64
+    import json
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, datetime):
+            return utc(v).isoformat()  # type: ignore[union-attr]
+        if isinstance(v, Decimal):
+            return str(v)
+        return v
+
+    body = json.dumps([q.sort.value, q.direction.value, [plain(v) for v in values]], separators=(",", ":"))
+    return base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
+
+
+def decode_cursor(q: GridQuery, token: str) -> tuple[Any, ...]:
+    """The values of ``token``; ValueError (with what to do) when it is malformed or was made for
+    another sort or direction."""
+    import base64
+    import binascii
+    import json
+
+    try:
+        sort, direction, raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise ValueError("the 'after' cursor is not valid; start again from the first page") from exc
+    if (sort, direction) != (q.sort.value, q.direction.value):
+        raise ValueError("the 'after' cursor belongs to another sort order; start again from the first page")
+    cols = sort_order(q)
+    if not isinstance(raw, list) or len(raw) != len(cols):
+        raise ValueError("the 'after' cursor is not valid; start again from the first page")
+    values: list[Any] = []
+    try:
+        for col, v in zip(cols, raw, strict=True):
+            if v is None:
+                if col.name in ("purchase_date", "store_id", "amazon_order_id"):
+                    raise ValueError(col.name)
+                values.append(None)
+                continue
+            kind = col.type.python_type
+            if kind is datetime:
+                values.append(utc(datetime.fromisoformat(v)))
+            elif kind is Decimal:
+                values.append(Decimal(v))
+            elif kind is bool:
+                if not isinstance(v, bool):
+                    raise ValueError(col.name)
+                values.append(v)
+            elif kind is int:
+                if not isinstance(v, int) or isinstance(v, bool):
+                    raise ValueError(col.name)
+                values.append(v)
+            else:
+                if not isinstance(v, str) or "\x00" in v:
+                    raise ValueError(col.name)
+                values.append(v)
+    except (ValueError, TypeError, ArithmeticError, NotImplementedError) as exc:
+        raise ValueError("the 'after' cursor is not valid; start again from the first page") from exc
+    return tuple(values)
