@@ -122,3 +122,19 @@ def test_failed_actions_stand_out_in_the_order_log(
     assert '<tr class="log-info"><td>1</td>' in html and '<tr class="log-error"><td>2</td>' in html
     log = browser.get(f"/api/orders/{store}/{order}").json()["log"]
     assert [(e["seq"], e["level"]) for e in log] == [(1, "info"), (2, "error")]
+
+
+def test_grid_page_pages_by_keyset_and_keeps_the_first_column_in_view(browser: TestClient, data: Dataset) -> None:
+    import re
+    from html import unescape
+
+    first = browser.get("/", params={"store": data.stores, "page_size": 2, "sort": "amazon_order_id",
+                                     "direction": "asc"}).text
+    assert "position:sticky" in first and 'id="scroll-hint"' in first
+    nxt = re.search(r'href="([^"]*)" id="next"', first)
+    assert nxt and "after=" in nxt.group(1)
+    seen = re.findall(r'<tr data-order="([^"]+)"', first)
+    second = browser.get(unescape(nxt.group(1)))
+    assert second.status_code == 200 and 'id="first"' in second.text
+    seen += re.findall(r'<tr data-order="([^"]+)"', second.text)
+    assert seen == sorted(data.ids("A1", "A2", "A5", "B1", "B2"))[:4]
