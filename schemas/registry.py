@@ -31,7 +31,12 @@ from schemas.events.magento import (
     MagentoOrderShippedV2,
     MagentoReservationSyncedV1,
 )
-from schemas.events.poller import AmazonOrderChangedV1, AmazonOrderChangedV2, StorePollCompletedV1
+from schemas.events.poller import (
+    AmazonOrderChangedV1,
+    AmazonOrderChangedV2,
+    AmazonOrderChangedV3,
+    StorePollCompletedV1,
+)
 from schemas.events.requests import MagentoRetryRequestedV1
 from schemas.events.reservations import ReservationFailedV1, ReservationPlacedV1, ReservationReleasedV1
 from schemas.events.stores import StoreConfiguredV1
@@ -40,6 +45,7 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     StoreConfiguredV1,
     AmazonOrderChangedV1,
     AmazonOrderChangedV2,
+    AmazonOrderChangedV3,
     StorePollCompletedV1,
     OrderStateChangedV1,
     OrderLogAppendedV1,

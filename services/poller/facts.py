@@ -3,7 +3,11 @@
 An order yields a fact only when its fingerprint differs from the stored one. The fact's
 identity is (sequence number, fingerprint digest): re-reading the same state (overlapping
 windows, a restart before the fingerprint was stored) gives the same event id, while an
-order that returns to an earlier state (A → B → A) still gets a new one."""
+order that returns to an earlier state (A → B → A) still gets a new one.
+
+Facts are ``amazon.order.changed`` v3: the order with its details (``DetailedAmazonOrder``, what
+``services.poller.mapping.map_order`` returns; a plain ``AmazonOrder`` goes out with empty details).
+The details are not part of the fingerprint: a gift message or a delivery window alone is no change."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.envelope import order_key
-from schemas.events.poller import AmazonOrderChangedDataV2, AmazonOrderChangedV1, AmazonOrderChangedV2
+from schemas.events.poller import AmazonOrderChangedDataV3, AmazonOrderChangedV1, AmazonOrderChangedV3, detailed
 from schemas.types import AmazonOrder, ShipmentTrack
 from services.poller.changes import changed_fields, fingerprint
 from services.poller.state import FingerprintUpdate, StoredFingerprint
@@ -54,10 +58,10 @@ def order_facts(store_id: str, orders: Iterable[AmazonOrder], stored: Mapping[st
             continue
         seq = (prev.seq if prev else 0) + 1
         key = order_key(store_id, order.amazon_order_id)
-        data = AmazonOrderChangedDataV2(
-            store_id=store_id, order=order, changes=changed_fields(prev.fields if prev else None, fp),
+        data = AmazonOrderChangedDataV3(
+            store_id=store_id, order=detailed(order), changes=changed_fields(prev.fields if prev else None, fp),
             initial_import=initial_import, observed_at=observed_at, tracks=order_tracks)
-        events.append(AmazonOrderChangedV2.build(key=key, occurred_at=order.last_updated, producer=PRODUCER,
+        events.append(AmazonOrderChangedV3.build(key=key, occurred_at=order.last_updated, producer=PRODUCER,
                                                  data=data, identity=(seq, fp.digest)))
         updates.append(FingerprintUpdate(order.amazon_order_id, fp.digest, fp.fields,
                                          order.last_updated, seq))

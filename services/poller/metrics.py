@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,11 @@ SPAPI_DURATION = histogram("poller_spapi_call_duration_seconds", "SP-API call du
 ORDERS_SEEN = counter("poller_orders_seen_total", "Orders read from SP-API", ("store",))
 EVENTS_PUBLISHED = counter("poller_events_published_total", "Order-change facts published", ("store",))
 DEAD_LETTERS = counter("poller_dead_letters_total", "Orders sent to the dead-letter topic", ("reason",))
+# ``field``: an open-string field of the Orders model whose documented values the mapping knows
+# (a fixed set, see ``services.poller.mapping.KNOWN_VALUES``); the values themselves are logged.
+UNKNOWN_VALUES = counter("poller_unknown_values_total",
+                         "Values of open-string SP-API fields not documented by the Orders model, kept as sent",
+                         ("field",))
 CHECKPOINT_LAG = gauge("poller_checkpoint_lag_seconds", "How far the store's checkpoint is behind Amazon",
                        ("store",))
 LAST_SUCCESS = gauge("poller_last_success_timestamp_seconds", "Unix time of the store's last successful poll",
@@ -57,3 +63,20 @@ def for_store(store_id: str) -> StoreMetrics:
 
 def dead_letter(reason: str) -> None:
     DEAD_LETTERS.labels(reason).inc()
+
+
+_unknown_by_field: dict[str, Any] = {}
+
+
+def bind_unknown_value_fields(fields: Iterable[str]) -> None:
+    """Pre-create the ``field`` children (0 until a first unknown value: ``increase()`` sees the step)."""
+    for name in fields:
+        if name not in _unknown_by_field:
+            _unknown_by_field[name] = UNKNOWN_VALUES.labels(name)
+
+
+def unknown_value(field: str) -> None:
+    child = _unknown_by_field.get(field)
+    if child is None:
+        child = _unknown_by_field[field] = UNKNOWN_VALUES.labels(field)
+    child.inc()

@@ -11,7 +11,7 @@ AGREED = {
     "sales_channel_poller_spapi_calls_total", "sales_channel_poller_spapi_call_duration_seconds_bucket",
     "sales_channel_poller_orders_seen_total", "sales_channel_poller_events_published_total",
     "sales_channel_poller_dead_letters_total", "sales_channel_poller_checkpoint_lag_seconds",
-    "sales_channel_poller_last_success_timestamp_seconds",
+    "sales_channel_poller_last_success_timestamp_seconds", "sales_channel_poller_unknown_values_total",
     "sales_channel_processor_events_total", "sales_channel_processor_event_duration_seconds_bucket",
     "sales_channel_processor_orders_by_status", "sales_channel_processor_imports_total",
     "sales_channel_processor_magento_requests_total", "sales_channel_processor_dead_letters_total",

@@ -1,0 +1,53 @@
+"""The poller's v3 facts (the mapping's ``DetailedAmazonOrder``) go through the order processor as
+v1/v2 facts did: same outputs, a table state that round-trips, a redelivery that changes nothing;
+the Magento order request still carries the order as ``AmazonOrder``."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from schemas import decode, encode
+from schemas.events.lifecycle import MagentoOrderRequestedV1
+from schemas.events.poller import AmazonOrderChangedV3
+from schemas.topics import AMAZON_ORDERS, ORDER_LIFECYCLE
+from schemas.types import AmazonOrder
+from services.order_processor.domain import OrderState
+from services.order_processor.processor import Processor, Record
+from services.order_processor.stores import StoreDirectory
+from services.poller.facts import order_facts
+from services.poller.mapping import map_order
+from services.stores.registry import configured_event
+from tests.order_processor.factory import store_config
+from tests.poller.factory import raw_order
+
+T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
+
+
+def test_a_v3_fact_is_processed_like_the_facts_before_it() -> None:
+    config = store_config("s1", integration_time=datetime(2026, 10, 1, tzinfo=UTC))
+    stores = StoreDirectory()
+    stores.add(configured_event(config, "integrated", config.integration_time))
+    table: dict[bytes, bytes] = {}
+    sent: list[tuple[str, bytes, bytes]] = []
+
+    async def send(topic: str, key: bytes, value: bytes) -> None:
+        sent.append((topic, key, value))
+
+    processor = Processor(table, stores, send)
+    raw = raw_order("111-0000009-0000001", programs=("AMAZON_BUSINESS", "SOMETHING_NEW"))
+    raw["buyer"]["buyerCompanyName"] = "Doe GmbH"
+    raw["orderItems"][0]["fulfillment"]["packing"] = {"giftOption": {"giftMessage": "Enjoy"}}
+    order = map_order(raw)
+    [fact] = order_facts("s1", [order], {}, T0).events
+    assert isinstance(fact, AmazonOrderChangedV3)
+
+    for offset in (1, 2):  # the second is a redelivery
+        asyncio.run(processor.handle(Record(AMAZON_ORDERS, 0, offset, fact.key.encode(), encode(fact), 0)))
+    outputs = [decode(v) for t, _, v in sent if t == ORDER_LIFECYCLE]
+    assert [e.event_type for e in outputs] == ["order.log.appended", "magento.order.requested", "order.state.changed"]
+    [request] = [e for e in outputs if isinstance(e, MagentoOrderRequestedV1)]
+    assert request.data.order == AmazonOrder.model_validate(order.model_dump())
+    state = OrderState.from_bytes(table[fact.key.encode()])
+    assert state.order is not None and state.order.amazon_order_id == order.amazon_order_id
+    assert OrderState.from_bytes(state.to_bytes()) == state
