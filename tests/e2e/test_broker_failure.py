@@ -96,12 +96,17 @@ def test_partition_leader_killed_mid_run_and_restarted(topics: Settings, kafka_c
 
             # Facts keep flowing while the node is down.
             wave2 = work.create(8)
+            work.show()
+            # An order moves on only once its Pending fact is in (one first seen Unshipped or canceled
+            # is rightly never reserved): wave 1 while the node is down, wave 2 after it is back.
+            work.wait_seen(wave1)
             work.move(wave1)
             work.show()
             time.sleep(max(0.0, 6 - (time.monotonic() - killed_at)))
             victim.start()
             assert victim.alive()
 
+            work.wait_seen(wave2)
             work.move(wave2)
             wave3 = work.create(4)
             work.show()
