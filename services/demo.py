@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -27,6 +28,8 @@ from services.common.settings import Settings
 from services.supervisor import Supervisor, Watchdog
 
 if TYPE_CHECKING:
+    from sandbox.magento import MagentoState
+    from sandbox.spapi import SandboxState
     from services.devbroker import RunningBroker
 
 DEMO_DIR = Path(".sales-channel") / "demo"
@@ -38,6 +41,7 @@ SERVICES = (
     ("projector", "projector"),
 )
 METRICS_BASE_PORT = 9301
+RESTOCK_SKU = "DEMO-RESTOCK-1"
 
 
 def _free_port() -> int:
@@ -93,17 +97,38 @@ def _store_settings(i: int) -> dict[str, object]:
     return flavours[i % len(flavours)]
 
 
+def _showcase(amazon: SandboxState, magento: MagentoState, seller_id: str, now: datetime) -> dict[str, str]:
+    """Orders of the first store (reserve Pending, import into Magento) that show the product at work.
+    The random ticks never move them."""
+    from sandbox.magento.faults import ORDER_CREATE
+
+    held = amazon.create_order(seller_id, status="PENDING", fulfilled_by="MERCHANT")
+    to_cancel = amazon.create_order(seller_id, status="PENDING", fulfilled_by="MERCHANT")
+    fba = amazon.create_order(seller_id, status="SHIPPED", fulfilled_by="AMAZON")
+    # Out of stock in Magento: "Cannot create sales order"; the demo restocks it and retries (run()).
+    magento.create_product(RESTOCK_SKU, "Demo item, restocked after a minute", price=19.99, qty=0)
+    failing = amazon.create_order(seller_id, status="UNSHIPPED", fulfilled_by="MERCHANT",
+                                  items=[{"seller_sku": RESTOCK_SKU, "quantity": 1, "unit_price": "19.99",
+                                          "title": "Demo item, restocked after a minute"}])
+    # Magento also answers 503 once (a cause that can pass): the writer retries on its own.
+    magento.inject_fault(ORDER_CREATE, "status", times=1, status=503)
+    return {"pending_held": held.order_id, "pending_to_cancel": to_cancel.order_id, "fba": fba.order_id,
+            "magento_fails": failing.order_id}
+
+
 def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> None:
     from sandbox._server import serve_in_thread
     from sandbox.magento import MagentoState
     from sandbox.magento import create_app as magento_app
     from sandbox.spapi import SandboxState
     from sandbox.spapi.catalog import PRODUCTS
+    from sandbox.spapi.lifecycle import TransitionError
     from sandbox.spapi.server import create_app as spapi_app
     from schemas.types import OrderSettings, StoreConfig
     from services.common.db import upgrade
     from services.common.topic_admin import ensure_topics
     from services.devbroker import start_broker
+    from services.orders_tab.requests import publish_retry
     from services.stores import registry
 
     console = Console()
@@ -115,8 +140,19 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
     def _stop(_sig: int, _frame: FrameType | None) -> None:
         stopping.set()
 
+    running = False
+
+    def _interrupt(sig: int, frame: FrameType | None) -> None:
+        # Ctrl-C: abort a start-up step at once; once running, end the loop (raising inside
+        # Event.wait's lock leaves it broken: "RuntimeError: release unlocked lock").
+        if running:
+            stopping.set()
+        else:
+            raise KeyboardInterrupt
+
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGHUP, _stop)  # the terminal closed
+    signal.signal(signal.SIGINT, _interrupt)
 
     if broker_engine not in ("tansu", "kafka"):
         console.print(f"[red]Unknown broker {broker_engine!r}.[/red] Choose tansu or kafka.")
@@ -181,12 +217,20 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
                 # Existing at integration: two Unshipped (imported), one Shipped and one Pending (not).
                 for status in ("UNSHIPPED", "UNSHIPPED", "PENDING"):
                     amazon.create_order(creds.seller_id, status=status, fulfilled_by="MERCHANT")
+                if i == 0:  # Unshipped at integration, bought days ago: near and past the Latest Ship Date
+                    for hours_ago in (40, 50):
+                        amazon.create_order(creds.seller_id, status="UNSHIPPED", fulfilled_by="MERCHANT",
+                                            created_time=now - timedelta(hours=hours_ago))
                 shipped = amazon.create_order(creds.seller_id, status="UNSHIPPED", fulfilled_by="MERCHANT")
                 amazon.ship(creds.seller_id, shipped.order_id)
                 secret_values[f"store-{i + 1}"] = {
                     "client_id": creds.client_id, "client_secret": creds.client_secret,
                     "refresh_token": creds.refresh_token, "token_url": f"{amazon_srv.url}/auth/o2/token",
                 }
+            # Since integration (3 minutes ago) but older than Amazon's two-minute delay, so the
+            # first poll sees them: what a newcomer should see at once (see _showcase).
+            amazon.clock.set_offset(-170)
+            showcase = _showcase(amazon, magento, sellers[0].seller_id, now)
             amazon.clock.set_offset(0)
             secrets_file = DEMO_DIR / "secrets.json"
             secrets_file.write_text(json.dumps(secret_values, indent=2))
@@ -203,6 +247,10 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
                     poll_interval_seconds=15, integration_time=now - timedelta(minutes=3),
                     settings=OrderSettings.model_validate(_store_settings(i)),
                 ))
+            # Canceled now: Amazon shows it two minutes from now, so the first polls still see the order
+            # Pending (its stock reserved) and a later one sees the cancellation (the stock released).
+            amazon.cancel(sellers[0].seller_id, showcase["pending_to_cancel"], reason="BuyerCanceled",
+                          visible_after_seconds=120)
         console.print(f"[green]✓[/green] {stores} stores integrated (settings differ per store)")
 
         env = {
@@ -234,15 +282,40 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
             "two minutes after they happen (Amazon's own delay). Ctrl-C stops everything.",
             title="[6/6] Sales Channel demo is running"))
 
+        console.print(Panel.fit(
+            "In the first three minutes, on Demo Store 1: a [bold]Pending[/bold] order holding stock "
+            "(Status filter: Pending, Reserved: Yes);\n"
+            "a second Pending order canceled on Amazon, its reservation released; a Magento order that "
+            "failed (out of stock)\nand its retry a minute later; an Amazon-fulfilled (FBA) order; orders near "
+            "and past their Latest Ship Date (store dashboard).\nDemo Store 3 is review-only: its orders "
+            "never become Magento orders.", title="What to look for"))
+
+        started = time.monotonic()
+        retried = False
+        ticked: list[tuple[str, str]] = []  # random orders the ticks made; only they move at random
+        rng = random.Random(7)
         last_tick = 0.0
+        running = True
         while not stopping.is_set():
             dead = supervisor.dead()
             if dead:
                 console.print(f"[red]{dead[0].name} exited ({dead[0].exited}).[/red] Its log, {dead[0].log_path}:")
                 console.print(dead[0].tail())
                 raise SystemExit(1)
+            if not retried and time.monotonic() - started > 60:  # as a user would press Retry
+                magento.set_stock(RESTOCK_SKU, 10)
+                publish_retry(settings, "store-1", showcase["magento_fails"], requested_by="demo")
+                console.print(f"Restocked {RESTOCK_SKU} and asked for order {showcase['magento_fails']}'s "
+                              "Magento order again (Retry).")
+                retried = True
             if time.monotonic() - last_tick > 10:
-                amazon.tick_all(new_orders_per_seller=1, transitions_per_seller=2)
+                for creds in sellers:
+                    ticked.append((creds.seller_id, amazon.create_order(creds.seller_id).order_id))
+                for seller_id, order_id in rng.sample(ticked, min(len(ticked), 2 * len(sellers))):
+                    try:
+                        amazon.advance_randomly(seller_id, order_id)
+                    except TransitionError:  # shipped or canceled: no further steps
+                        ticked.remove((seller_id, order_id))
                 last_tick = time.monotonic()
             stopping.wait(1.0)
     except KeyboardInterrupt:

@@ -175,3 +175,23 @@ def test_the_demo_moves_taken_broker_and_metrics_ports_and_says_so() -> None:
     assert chosen_metrics[0] != metrics_port and len(chosen_metrics) == 2
     assert any(f"port {broker_port} is taken by" in n and str(chosen_broker) in n for n in notes)
     assert any(f"metrics port {metrics_port} is taken by" in n for n in notes)
+
+
+def test_the_demo_workload_sets_up_what_a_newcomer_should_see() -> None:
+    from datetime import UTC, datetime
+
+    from sandbox.magento import MagentoState
+    from sandbox.spapi import SandboxState
+    from services.demo import RESTOCK_SKU, _showcase, _store_settings
+
+    amazon, magento = SandboxState(seed=7), MagentoState()
+    seller = amazon.create_seller(seller_id="A01DEMOSELLER").seller_id
+    shown = _showcase(amazon, magento, seller, datetime.now(UTC))
+    status = {k: amazon.get_order(seller, v) for k, v in shown.items()}
+    assert status["pending_held"].status == status["pending_to_cancel"].status == "PENDING"
+    assert (status["fba"].fulfilled_by, status["fba"].status) == ("AMAZON", "SHIPPED")
+    assert status["magento_fails"].status == "UNSHIPPED"
+    assert [i.seller_sku for i in status["magento_fails"].items] == [RESTOCK_SKU]
+    assert magento.inventory.salable(RESTOCK_SKU, 1) == 0  # Magento refuses it until restocked
+    assert _store_settings(0) == {}  # store 1: import into Magento, reserve Pending
+    assert _store_settings(2) == {"import_orders": False, "reserve_pending": False}  # review only
