@@ -38,7 +38,9 @@ PII_KEYS = {"buyer_name", "buyer_email", "ship_to", "address", "email", "name_on
             "address_line1", "address_line2", "address_line3", "street", "postal_code", "postcode",
             "telephone", "phone_number", "firstname", "lastname", "first_name", "last_name",
             "customer_email", "customer_firstname", "customer_lastname", "buyer_tax_info",
-            "buyer_company_name", "recipient", "recipient_name", "default_shipping", "default_billing"}
+            "buyer_company_name", "recipient", "recipient_name", "default_shipping", "default_billing",
+            "delivery_phone", "delivery_preferences", "address_instruction", "drop_off_location", "gift",
+            "gift_message", "gift_messages", "tax_registrations", "buyer_tax_registrations", "legal_name"}
 _SECRET_NORM = {_norm(k) for k in SECRET_KEYS}
 _PII_NORM = {_norm(k) for k in PII_KEYS}
 # Keys that only name a secret (``env:LWA_US``) are safe to log.

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 DEFAULT_RATES: dict[str, tuple[float, int]] = {
     "searchOrders": (0.0056, 20),
     "getOrder": (0.5, 30),
+    "confirmShipment": (2.0, 10),
 }
 
 

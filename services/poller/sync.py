@@ -105,7 +105,7 @@ async def process_orders(p: Poller, store: StoreConfig, raw_orders: list[Any],
     newest: dict[str, datetime] = {}
     for raw in raw_orders:
         try:
-            order, order_tracks = map_order(raw), map_tracks(raw)
+            order, order_tracks = map_order(raw, marketplace_id=store.marketplace_id), map_tracks(raw)
             oid = order.amazon_order_id
             if oid not in newest or order.last_updated >= newest[oid]:  # as latest_per_order
                 newest[oid], tracks[oid] = order.last_updated, order_tracks

@@ -64,7 +64,7 @@ def test_search_sends_token_included_data_and_pagination_and_reads_the_page() ->
     assert rate == pytest.approx(0.0167) and exchanges == 1
     q0, q1 = (parse_qs(r.url.query.decode()) for r in seen)
     assert seen[0].headers["x-amz-access-token"] == "Atza|tok"
-    assert q0["includedData"] == ["BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,CANCELLATION,PACKAGES"]
+    assert q0["includedData"] == ["BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,CANCELLATION,PACKAGES,TAX,PROMOTION"]
     assert q1.pop("paginationToken") == ["2YgYW55IGNhcm5hbCBwbGVhc3VyZS4"]
     assert q0 == q1  # identical parameters with the token
 

@@ -33,7 +33,7 @@ from services.poller.spapi.port import RawOrder, SearchPage, SearchQuery, SpApiE
 
 ORDERS_PATH = "/orders/2026-01-01/orders"
 # CANCELLATION carries the buyer's cancel request; the rest spare us any per-order call.
-INCLUDED_DATA = "BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,CANCELLATION,PACKAGES"  # PACKAGES: FBM tracking
+INCLUDED_DATA = "BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,CANCELLATION,PACKAGES,TAX,PROMOTION"  # PACKAGES: FBM tracking
 USER_AGENT = "SalesChannel/0.1 (Language=Python/3.11; Platform=Linux)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_IN_FLIGHT = 32  # concurrent HTTP requests of one process
