@@ -27,9 +27,9 @@ from services.common.settings import Settings
 from services.fulfillment.confirmer import Confirmer
 from services.fulfillment.db import CursorStore
 from services.fulfillment.reader import OutboxReader
-from services.fulfillment.spapi import FulfillmentRateLimits, ShipmentsClient
+from services.fulfillment.spapi import ShipmentsClient
 from services.magento_writer.magento.client import MagentoClient
-from services.poller.ratelimit import Backoff
+from services.poller.ratelimit import Backoff, RateLimits
 from tests.fulfillment.conftest import amazon_order_in_magento
 
 MARKETPLACE = "ATVPDKIKX0DER"
@@ -84,7 +84,7 @@ def test_two_packages_then_a_corrected_tracking_number(
     producer = make_producer(topics)
     group = f"confirmer-{uuid.uuid4().hex[:6]}"
     consumer = make_consumer(topics, group, [MAGENTO_FULFILLMENT])
-    client = ShipmentsClient(lwa_token_url=f"{surl}/auth/o2/token", limits=FulfillmentRateLimits(),
+    client = ShipmentsClient(lwa_token_url=f"{surl}/auth/o2/token", limits=RateLimits(),
                              backoff=Backoff(base=0.05, cap=0.2, max_attempts=4),
                              resolver=lambda _ref: creds.as_dict(), use_date_header=False)
     confirmer = Confirmer(client, lambda sid: store if sid == "s1" else None)
@@ -176,7 +176,7 @@ def test_no_echo_and_faults_leave_each_package_once(
 
     producer = make_producer(topics)
     consumer = make_consumer(topics, f"confirmer-{uuid.uuid4().hex[:6]}", [MAGENTO_FULFILLMENT])
-    client = ShipmentsClient(lwa_token_url=f"{surl}/auth/o2/token", limits=FulfillmentRateLimits(),
+    client = ShipmentsClient(lwa_token_url=f"{surl}/auth/o2/token", limits=RateLimits(),
                              backoff=Backoff(base=0.05, cap=0.2, max_attempts=6),
                              resolver=lambda _ref: creds.as_dict(), use_date_header=False)
     confirmer = Confirmer(client, lambda sid: store if sid == "s1" else None)

@@ -137,7 +137,11 @@ class HttpOrdersClient:
         return order
 
     async def _call(self, store: StoreConfig, operation: str, path: str, params: dict[str, str],
-                    not_found_ok: bool = False) -> httpx.Response:
+                    not_found_ok: bool = False, json_body: dict[str, Any] | None = None,
+                    refused: Callable[[httpx.Response], SpApiError] | None = None) -> httpx.Response:
+        """One SP-API call under the store's rate limit, retrying throttles, 5xx and transport errors
+        with the backoff, re-authenticating once on 401/403. ``json_body`` makes it a POST; a 2xx
+        answer is success. Another answer raises ``refused(resp)`` where given, else ``SpApiError``."""
         m = metrics.for_store(store.store_id)
         duration = metrics.DURATIONS[operation]
         bucket = self.limits.bucket(store.store_id, operation)
@@ -149,11 +153,16 @@ class HttpOrdersClient:
             token = await self.lwa.access_token(store)
             headers = {"x-amz-access-token": token, "user-agent": USER_AGENT,
                        "x-amz-date": self._clock().strftime("%Y%m%dT%H%M%SZ"), "accept": "application/json"}
+            if json_body is not None:
+                headers["content-type"] = "application/json"
             sent_at = _now()
             started = time.perf_counter()
             try:
                 async with self._in_flight:
-                    resp = await self._http.get(url, params=params, headers=headers)
+                    if json_body is None:
+                        resp = await self._http.get(url, params=params, headers=headers)
+                    else:
+                        resp = await self._http.post(url, params=params, json=json_body, headers=headers)
             except httpx.HTTPError as exc:
                 duration.observe(time.perf_counter() - started)
                 m.calls[(operation, "error")].inc()
@@ -163,7 +172,7 @@ class HttpOrdersClient:
                 duration.observe(time.perf_counter() - started)
                 self._observe_date(store, resp, sent_at)
                 status = resp.status_code
-                if status == 200 or (status == 404 and not_found_ok):
+                if 200 <= status < 300 or (status == 404 and not_found_ok):
                     m.calls[(operation, "ok")].inc()
                     self.limits.observe_limit(store.store_id, operation,
                                               resp.headers.get("x-amzn-ratelimit-limit"))
@@ -179,6 +188,8 @@ class HttpOrdersClient:
                     self.lwa.invalidate(store)
                     continue
                 if status not in RETRY_STATUSES:
+                    if refused is not None:
+                        raise refused(resp)
                     raise SpApiError(f"{operation} for store {store.store_id}: HTTP {status} "
                                      f"{_error_code(resp) or ''}".rstrip(), status, _error_code(resp))
                 failure = f"HTTP {status}"
