@@ -13,10 +13,11 @@ from typing import Any
 
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
-from kafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from kafka.errors import TopicAlreadyExistsError
 
 from schemas.topics import TopicSpec, catalogue
 from services.common import broker_quirks
+from services.common.kafka import _retry_connect
 from services.common.settings import Settings
 
 MAX_REPLICATION = 3
@@ -70,17 +71,8 @@ class TopicCreation:
 
 
 def _admin(settings: Settings, timeout_s: float) -> KafkaAdminClient:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-        except (KafkaConnectionError, KafkaError) as exc:
-            if time.monotonic() > deadline:
-                from services.common.kafka import BrokerUnavailable
-
-                raise BrokerUnavailable(f"no Kafka broker answers at {settings.kafka_bootstrap_servers}. Start one "
-                                        f"with `sales-channel broker` or set KAFKA_BOOTSTRAP_SERVERS.") from exc
-            time.sleep(0.5)
+    return _retry_connect(lambda: KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers),
+                          settings.kafka_bootstrap_servers, timeout_s)
 
 
 def cluster_replication(settings: Settings, timeout_s: float = 30.0) -> int:
