@@ -19,7 +19,8 @@ fi
 VERSION=$(ls /etc/postgresql | sort -V | tail -1)
 if ! pg_isready -h 127.0.0.1 -p "$PORT" -q 2>/dev/null; then
   say "starting PostgreSQL $VERSION…"
-  pg_ctlcluster --skip-systemctl-redirect "$VERSION" main start
+  # pg_ctlcluster prints notes such as "Removed stale pid file" on stdout; the caller evals ours.
+  pg_ctlcluster --skip-systemctl-redirect "$VERSION" main start >&2
   for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p "$PORT" -q && break; sleep 1; done
 fi
 pg_isready -h 127.0.0.1 -p "$PORT" -q || { say "PostgreSQL did not start; see /var/log/postgresql/"; exit 1; }
@@ -27,7 +28,7 @@ pg_isready -h 127.0.0.1 -p "$PORT" -q || { say "PostgreSQL did not start; see /v
 # The test role logs in over TCP with a password (scram-sha-256, the cluster's default) and may
 # create the per-session databases the tests make and drop.
 run_psql() { if [ "$(id -u)" = 0 ]; then su postgres -c "psql -q -v ON_ERROR_STOP=1 -p $PORT"; else psql -q -v ON_ERROR_STOP=1 -p "$PORT" -U postgres; fi; }
-run_psql <<SQL
+run_psql >&2 <<SQL
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$ROLE') THEN
     CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD';
