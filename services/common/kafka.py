@@ -1,8 +1,7 @@
-"""Thin kafka-python adapters: producer, consumer, topic provisioning, dead letters."""
+"""Thin kafka-python adapters: producer, consumer, end offsets, group membership."""
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from collections.abc import Iterable
@@ -12,8 +11,6 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaConfigurationError, KafkaConnectionError, KafkaError
 
 from schemas import Event, encode
-from schemas.events.deadletter import DeadLetterData, DeadLetterV1
-from schemas.topics import dead_letter_topic
 from services.common import broker_quirks
 from services.common.settings import Settings
 
@@ -89,47 +86,7 @@ def publish_sync(producer: KafkaProducer, topic: str, events: Iterable[Event],
     return len(futures)
 
 
-def _b64(raw: bytes | None) -> str | None:
-    return base64.b64encode(raw).decode() if raw is not None else None
-
-
-class DeadLetters:
-    """Publishes what a service could not process to that service's dead-letter topic."""
-
-    def __init__(self, producer: KafkaProducer, service: str) -> None:
-        self.producer = producer
-        self.service = service
-        self.topic = dead_letter_topic(service)
-
-    def record(self, *, reason: str, error: BaseException | str, key: str | None = None,
-               raw_key: bytes | None = None, raw_value: bytes | None = None,
-               source_topic: str | None = None, partition: int | None = None,
-               offset: int | None = None, occurred_at: Any = None) -> DeadLetterV1:
-        from datetime import UTC, datetime
-
-        identity = (source_topic, partition, offset) if offset is not None else (reason, _b64(raw_value))
-        event = DeadLetterV1.build(
-            key=key or (raw_key.decode(errors="replace") if raw_key else self.service),
-            occurred_at=occurred_at or datetime.now(UTC),
-            producer=self.service,
-            identity=identity,
-            data=DeadLetterData(
-                service=self.service,
-                reason=reason,
-                error_type=error if isinstance(error, str) else type(error).__name__,
-                source_topic=source_topic,
-                source_partition=partition,
-                source_offset=offset,
-                raw_key=_b64(raw_key),
-                raw_value=_b64(raw_value),
-            ),
-        )
-        self.producer.send(self.topic, key=event.key, value=encode(event)).get(timeout=30)
-        return event
-
-
-__all__ = ["BrokerUnavailable", "DeadLetters", "KafkaError", "make_consumer", "make_producer", "publish",
-           "publish_sync"]
+__all__ = ["BrokerUnavailable", "KafkaError", "make_consumer", "make_producer", "publish", "publish_sync"]
 
 
 def group_member_count(admin: KafkaAdminClient, group_id: str, timeout_s: float = 30.0) -> int:

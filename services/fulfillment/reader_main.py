@@ -10,7 +10,8 @@ from typing import Any
 
 from schemas import Event
 from schemas.topics import MAGENTO_FULFILLMENT
-from services.common.kafka import DeadLetters, make_producer, publish_sync
+from services.common.deadletters import DeadLetters
+from services.common.kafka import make_producer, publish_sync
 from services.common.logging import get_logger
 from services.common.settings import Settings
 from services.fulfillment.db import CursorStore, upgrade

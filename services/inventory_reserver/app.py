@@ -25,9 +25,8 @@ from services.common.settings import Settings
 from services.common.skipped_records import SkippedRecords
 from services.common.topic_admin import cluster_replication
 from services.inventory_reserver import metrics
-from services.inventory_reserver.deadletters import TOPIC_NAME as DLQ_TOPIC
 from services.inventory_reserver.partitions import partition_for
-from services.inventory_reserver.processor import Reserver
+from services.inventory_reserver.processor import DLQ_TOPIC, Reserver
 from services.inventory_reserver.stores import StoreDirectory
 
 log = get_logger(__name__)

@@ -15,17 +15,19 @@ from schemas.envelope import order_key, split_order_key
 from schemas.events.magento import MagentoOrderCreatedV1
 from schemas.events.poller import AmazonOrderChangedV1
 from schemas.events.reservations import ReservationFailedV1, ReservationPlacedV1, ReservationReleasedV1
-from schemas.topics import RESERVATIONS
+from schemas.topics import RESERVATIONS, dead_letter_topic
+from services.common.deadletters import dead_letter, record_time
 from services.common.logging import get_logger
 from services.inventory_reserver import metrics
-from services.inventory_reserver.deadletters import TOPIC_NAME as DLQ_TOPIC
-from services.inventory_reserver.deadletters import dead_letter, encoded
 from services.inventory_reserver.domain import Decision, ReservationState, handle, reserved_units, settle
 from services.inventory_reserver.domain.ledger import OrderInput
 from services.inventory_reserver.sink import Sink
 from services.inventory_reserver.stores import StoreDirectory
 
 log = get_logger(__name__)
+
+SERVICE = "inventory_reserver"
+DLQ_TOPIC = dead_letter_topic(SERVICE)
 
 
 class UnknownStore(ValueError):
@@ -82,9 +84,10 @@ class Reserver:
 
     async def dead_letter(self, reason: str, error_type: str, topic: str, partition: int, offset: int,
                           key: bytes | None, value: bytes | None, timestamp_ms: int | None) -> None:
-        letter = dead_letter(reason=reason, error_type=error_type, topic=topic, partition=partition,
-                             offset=offset, raw_key=key, raw_value=value, timestamp_ms=timestamp_ms)
-        await self.sink.send(DLQ_TOPIC, letter.key, encoded(letter))
+        letter = dead_letter(service=SERVICE, reason=reason, error=error_type,
+                             occurred_at=record_time(timestamp_ms), raw_key=key, raw_value=value,
+                             source_topic=topic, partition=partition, offset=offset)
+        await self.sink.send(DLQ_TOPIC, letter.key, encode(letter))
         metrics.DEAD_LETTERS.inc()
         log.warning("dead letter", reason=reason, topic=topic, partition=partition, offset=offset)
 

@@ -8,7 +8,8 @@ from types import FrameType
 
 from schemas.topics import ORDER_LIFECYCLE, PREFIX, RESERVATIONS
 from services.common import metrics as common_metrics
-from services.common.kafka import DeadLetters, make_consumer, make_producer
+from services.common.deadletters import DeadLetters
+from services.common.kafka import make_consumer, make_producer
 from services.common.lag import export_consumer_lag
 from services.common.logging import get_logger
 from services.common.settings import Settings

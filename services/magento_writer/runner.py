@@ -26,7 +26,8 @@ from kafka.structs import OffsetAndMetadata
 from schemas import DecodeError, Event, decode
 from schemas.envelope import split_order_key
 from schemas.topics import MAGENTO_RESULTS
-from services.common.kafka import DeadLetters, publish
+from services.common.deadletters import DeadLetters
+from services.common.kafka import publish
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH
 from services.magento_writer import metrics

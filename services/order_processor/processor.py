@@ -27,10 +27,10 @@ from schemas.topics import (
     dead_letter_topic,
 )
 from schemas.types import StoreConfig
+from services.common.deadletters import dead_letter, record_time
 from services.common.partitioned_table import PartitionedTable
 from services.common.records import InputRecord
 from services.order_processor import metrics
-from services.order_processor.deadletters import SERVICE, dead_letter
 from services.order_processor.domain import OrderState, apply
 from services.order_processor.domain.messages import IMPORTED
 from services.order_processor.domain.status import tab_status
@@ -48,6 +48,7 @@ ACCEPTED: dict[str, frozenset[str]] = {
     USER_REQUESTS: frozenset({"order.magento_retry.requested"}),
 }
 INPUT_TOPICS = tuple(ACCEPTED)
+SERVICE = "order_processor"
 DEAD_LETTERS = dead_letter_topic(SERVICE)
 
 Send = Callable[[str, bytes, bytes], Awaitable[object]]
@@ -145,9 +146,10 @@ class Processor:
 
     async def _dead_letter(self, record: Record, code: str, detail: str, exc: BaseException) -> object:
         metrics.DEAD_LETTERS.labels(code).inc()
-        event = dead_letter(reason=f"{code}: {detail}"[:2000], error=exc, topic=record.topic,
-                            partition=record.partition, offset=record.offset, key=record.key,
-                            value=record.value, timestamp_ms=record.timestamp_ms)
+        event = dead_letter(service=SERVICE, reason=f"{code}: {detail}"[:2000], error=exc,
+                            occurred_at=record_time(record.timestamp_ms), raw_key=record.key,
+                            raw_value=record.value, source_topic=record.topic, partition=record.partition,
+                            offset=record.offset)
         return await self.send(DEAD_LETTERS, event.key.encode(), encode(event))
 
     def _observe(self, old: OrderState | None, new: OrderState, outputs: list[Event]) -> None:

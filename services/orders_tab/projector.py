@@ -143,7 +143,8 @@ class Projector:
     def _dead_letter(self, record: Any, exc: Exception) -> None:
         try:
             if self._dead_letters is None:
-                from services.common.kafka import DeadLetters, make_producer
+                from services.common.deadletters import DeadLetters
+                from services.common.kafka import make_producer
 
                 self._dead_letters = DeadLetters(make_producer(self.settings), SERVICE)
             self._dead_letters.record(

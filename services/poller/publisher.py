@@ -11,7 +11,8 @@ from typing import Any
 from kafka import KafkaProducer
 
 from schemas import Event
-from services.common.kafka import DeadLetters, publish
+from services.common.deadletters import DeadLetters
+from services.common.kafka import publish
 
 SERVICE = "poller"
 
