@@ -31,10 +31,12 @@ from schemas.events.magento import (
     MagentoOrderShippedV2,
     MagentoReservationSyncedV1,
 )
+from schemas.events.pii import PiiErasedV1
 from schemas.events.poller import (
     AmazonOrderChangedV1,
     AmazonOrderChangedV2,
     AmazonOrderChangedV3,
+    AmazonOrderChangedV4,
     StorePollCompletedV1,
 )
 from schemas.events.requests import MagentoRetryRequestedV1
@@ -46,6 +48,7 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     AmazonOrderChangedV1,
     AmazonOrderChangedV2,
     AmazonOrderChangedV3,
+    AmazonOrderChangedV4,
     StorePollCompletedV1,
     OrderStateChangedV1,
     OrderLogAppendedV1,
@@ -69,6 +72,7 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     DeadLetterV1,
     MagentoShipmentRecordedV1,
     ShipmentConfirmationV1,
+    PiiErasedV1,
 )
 
 

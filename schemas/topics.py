@@ -23,6 +23,7 @@ RESERVATIONS = f"{PREFIX}.reservations"
 USER_REQUESTS = f"{PREFIX}.user-requests"
 MAGENTO_FULFILLMENT = f"{PREFIX}.magento-fulfillment"
 AMAZON_CONFIRMATIONS = f"{PREFIX}.amazon-confirmations"
+PII_ERASURES = f"{PREFIX}.pii-erasures"
 
 SERVICES = ("stores", "poller", "order_processor", "magento_writer", "inventory_reserver", "orders_tab",
             "fulfillment_reader", "shipment_confirmer")
@@ -80,6 +81,8 @@ def catalogue(order_partitions: int = DEFAULT_ORDER_PARTITIONS) -> tuple[TopicSp
         TopicSpec(AMAZON_CONFIRMATIONS, "shipment_confirmer", n, "order", "delete",
                   ("amazon.shipment.confirmation",),
                   description="Each shipment confirmation sent to Amazon (or not), with its outcome."),
+        TopicSpec(PII_ERASURES, "key_service", n, "order", "delete", ("pii.erased",),
+                  description="Each order whose buyer PII was erased (its data key destroyed), and why."),
     ]
     specs += [
         TopicSpec(dead_letter_topic(svc), svc, 1, "source", "delete", ("deadletter.recorded",),

@@ -292,3 +292,25 @@ class StorePollCompletedV1(Event):
     event_type: Literal["store.poll.completed"] = "store.poll.completed"
     schema_version: Literal[1] = 1
     data: StorePollCompletedData
+
+
+# --- v4: buyer PII sealed (issue 20, Amazon's Data Protection Policy) --------------------------
+
+
+class AmazonOrderChangedDataV4(AmazonOrderChangedDataV3):
+    # The key id of the data key that seals this order's PII (``store_id:amazon_order_id``); None when
+    # the fact carries no PII (its key was already destroyed: the order's PII was erased).
+    pii_key_id: str | None = None
+
+
+class AmazonOrderChangedV4(AmazonOrderChangedV3):
+    """v4: the v3 order with every buyer PII string sealed (``services.pii``: ``pii1.…`` values, AES-GCM
+    under the order's own data key) and minimised (no delivery phone, no delivery instructions).
+
+    Same shape as v3, so a v1–v3 consumer reads it unchanged and passes sealed values along as opaque
+    strings; only services holding a decryptor (the Magento writer, the Orders tab) read them. Older
+    facts keep decoding as themselves: their PII is in the clear, as published."""
+
+    SCHEMA_VERSION: ClassVar[int] = 4
+    schema_version: Literal[4] = 4  # type: ignore[assignment]
+    data: AmazonOrderChangedDataV4

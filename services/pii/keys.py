@@ -1,0 +1,104 @@
+"""Sealing and opening orders with the key store: the poller's ``Sealer``, the writer's and the
+Orders tab's ``Opener``. Only these two hold data keys; nothing else ever sees clear PII."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from schemas.events.poller import AmazonOrderChangedDataV4, AmazonOrderChangedV1, AmazonOrderChangedV4, order_changed_v3
+from services.pii import fields
+from services.pii.crypto import open_sealed, seal
+from services.pii.retention import closes
+from services.pii.sealed import Sealed, is_sealed
+from services.pii.store import KeyStore, kid_for
+
+REMOVED = "Removed after 30 days (Amazon data protection)"
+REMOVED_ON_REQUEST = "Removed on the buyer's request (Amazon data protection)"
+
+
+def removed_text(reason: str | None) -> str:
+    return REMOVED_ON_REQUEST if reason == "request" else REMOVED
+
+
+class Sealer:
+    """Turns the poller's facts into v4 facts: PII minimised and sealed with the order's data key."""
+
+    def __init__(self, store: KeyStore) -> None:
+        self.store = store
+
+    def seal_fact(self, event: AmazonOrderChangedV1) -> AmazonOrderChangedV4:
+        v3 = order_changed_v3(event)
+        d = v3.data
+        kid = kid_for(d.store_id, d.order.amazon_order_id)
+        key = self.store.data_key(kid, d.observed_at)
+        order = fields.minimised(d.order)
+        if key is None:  # erased: later facts of the order carry no PII
+            order, key_id = fields.transform(order, lambda _: None), None
+        else:
+            order, key_id = fields.transform(order, lambda value: seal(key, kid, value)), kid
+            if closes(order.status):
+                self.store.mark_closed(kid, order.status.value, event.occurred_at)
+        data = AmazonOrderChangedDataV4(**{**dict(d), "order": order, "pii_key_id": key_id})
+        return AmazonOrderChangedV4(event_id=v3.event_id, key=v3.key, occurred_at=v3.occurred_at,
+                                    producer=v3.producer, causation_id=v3.causation_id, data=data)
+
+    def seal_facts(self, events: Iterable[AmazonOrderChangedV1]) -> tuple[AmazonOrderChangedV4, ...]:
+        return tuple(self.seal_fact(e) for e in events)
+
+
+class Opener:
+    """Opens sealed values. A value whose key was destroyed opens to None (``reveal``: the removal
+    text); clear values (facts published before sealing) pass unchanged. Keys are cached (bounded);
+    ``forget`` drops one when its erasure is heard."""
+
+    def __init__(self, store: KeyStore, cache_size: int = 10_000) -> None:
+        self.store = store
+        self.cache_size = cache_size
+        self._keys: OrderedDict[str, bytes | None] = OrderedDict()
+        self._reasons: dict[str, str] = {}
+
+    def prefetch(self, values: Iterable[str | None]) -> None:
+        """Load the keys of every sealed value in ``values`` with one query."""
+        kids = {Sealed.parse(v).kid for v in values if v is not None and is_sealed(v)} - set(self._keys)
+        if not kids:
+            return
+        found = self.store.data_keys(kids)
+        erased = [k for k in kids if found.get(k) is None]
+        for kid, erasure in self.store.erasures(erased).items():
+            self._reasons[kid] = erasure.reason
+        for kid in kids:
+            self._remember(kid, found.get(kid))
+
+    def _remember(self, kid: str, key: bytes | None) -> None:
+        self._keys[kid] = key
+        self._keys.move_to_end(kid)
+        while len(self._keys) > self.cache_size:
+            old, _ = self._keys.popitem(last=False)
+            self._reasons.pop(old, None)
+
+    def forget(self, kid: str) -> None:
+        self._keys.pop(kid, None)
+        self._reasons.pop(kid, None)
+
+    def open(self, value: str) -> str | None:
+        if not is_sealed(value):
+            return value
+        sealed = Sealed.parse(value)
+        if sealed.kid not in self._keys:
+            self.prefetch([value])
+        key = self._keys.get(sealed.kid)
+        return open_sealed(key, sealed) if key is not None else None
+
+    def reveal(self, value: str | None) -> str | None:
+        """For display: the clear value, or the removal text where erased PII was."""
+        if value is None:
+            return None
+        opened = self.open(value)
+        if opened is not None:
+            return opened
+        return removed_text(self._reasons.get(Sealed.parse(value).kid))
+
+    def open_order(self, order: fields.OrderT) -> fields.OrderT:
+        """``order`` with its PII opened (erased PII removed)."""
+        return fields.transform(order, self.open)
