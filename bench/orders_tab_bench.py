@@ -26,12 +26,12 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from schemas import encode  # noqa: E402
 from services.common.db import get_engine, upgrade  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
-from services.orders_tab import sample  # noqa: E402
 from services.orders_tab.apply import Batch  # noqa: E402
 from services.orders_tab.decoding import decode_used  # noqa: E402
 from services.orders_tab.models import BUYER_TRGM_INDEX, BUYER_TRGM_INDEX_SQL, OrderRow  # noqa: E402
 from services.orders_tab.store import drop_secondary_indexes, truncate, write_batch  # noqa: E402
 from tests.harness import PG_ADMIN_URL  # noqa: E402
+from tests.orders_tab import sample  # noqa: E402
 
 ADMIN_URL = PG_ADMIN_URL
 TOKEN = "bench-token-0123456789"

@@ -41,8 +41,8 @@ from schemas.types import MagentoState, TabStatus  # noqa: E402
 from services.common.kafka import make_producer  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
 from services.common.topic_admin import ensure_topics  # noqa: E402
-from services.orders_tab import sample  # noqa: E402
 from tests.harness import PG_ADMIN_URL  # noqa: E402
+from tests.orders_tab import sample  # noqa: E402
 
 ADMIN_URL = PG_ADMIN_URL
 EVENTS_PER_ORDER = 10

@@ -10,7 +10,7 @@ from schemas.events.lifecycle import OrderView
 from schemas.types import FulfillmentChannel as FC
 from schemas.types import MagentoState as MS
 from schemas.types import TabStatus as TS
-from services.orders_tab import sample
+from tests.orders_tab import sample
 
 D = datetime(2026, 2, 1, tzinfo=UTC)
 

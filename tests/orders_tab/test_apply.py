@@ -11,10 +11,11 @@ from sqlalchemy import Engine, text
 
 from schemas.types import MagentoState, TabStatus
 from services.common.db import get_engine, upgrade
-from services.orders_tab import query, sample
+from services.orders_tab import query
 from services.orders_tab.apply import fold
 from services.orders_tab.decoding import decode_used
 from services.orders_tab.store import stored_offsets, truncate, write_batch
+from tests.orders_tab import sample
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 

@@ -109,7 +109,7 @@ def test_page_bad_parameters_render_an_error(browser: TestClient) -> None:
 def test_failed_actions_stand_out_in_the_order_log(
         browser: TestClient, topics: Settings, publish: Callable, project: Callable) -> None:
     from schemas.topics import ORDER_LIFECYCLE, STORES
-    from services.orders_tab import sample
+    from tests.orders_tab import sample
 
     store, order = f"lvl-{uuid.uuid4().hex[:8]}", "115-0000001-0000001"
     failed = "Cannot create sales order: product SKU-001 is out of stock."

@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 from schemas.types import FulfillmentChannel, TabStatus
 from services.common.db import get_engine, upgrade
 from services.common.metrics import ship_risk_counts
-from services.orders_tab import sample, ship_risk
+from services.orders_tab import ship_risk
 from services.orders_tab.apply import fold
 from services.orders_tab.store import write_batch
+from tests.orders_tab import sample
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -21,8 +21,8 @@ from services.common import broker_quirks
 from services.common.db import get_engine
 from services.common.kafka import make_producer
 from services.common.settings import Settings
-from services.orders_tab import sample
 from services.replay import replay
+from tests.orders_tab import sample
 
 pytestmark = pytest.mark.integration
 

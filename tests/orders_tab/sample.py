@@ -1,4 +1,4 @@
-"""Deterministic sample events (tests, benchmark, demos): order views, log entries, stores, polls."""
+"""Deterministic sample events (Orders-tab and replay tests, benchmarks): order views, log entries, stores, polls."""
 
 from __future__ import annotations
 
