@@ -1,5 +1,5 @@
 """The ``sales-channel`` command: one subcommand per service, plus demo, broker, topics,
-stores, db, orders, schemas, sandbox and replay."""
+stores, db, orders, pii, schemas, sandbox and replay."""
 
 from __future__ import annotations
 
@@ -22,12 +22,14 @@ stores_app = typer.Typer(no_args_is_help=True, help="Integrate and manage Amazon
 schemas_app = typer.Typer(no_args_is_help=True, help="Event schemas.")
 sandbox_app = typer.Typer(no_args_is_help=True, help="Local stand-ins for Amazon SP-API and Magento.")
 orders_app = typer.Typer(no_args_is_help=True, help="Act on orders.")
+pii_app = typer.Typer(no_args_is_help=True, help="Buyer PII under Amazon's Data Protection Policy.")
 app.add_typer(topics_app, name="topics")
 app.add_typer(db_app, name="db")
 app.add_typer(stores_app, name="stores")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(orders_app, name="orders")
+app.add_typer(pii_app, name="pii")
 
 console = Console(stderr=True)
 
@@ -129,9 +131,11 @@ def topics_list() -> None:
 def db_upgrade() -> None:
     """Apply every service's migrations."""
     from services.common.db import upgrade
+    from services.pii.store import upgrade as upgrade_key_store
 
     s = _settings()
     upgrade(s.database_url)
+    upgrade_key_store(s.database_url)  # the key service's branch keeps its own version table
     console.print("database is up to date")
 
 
@@ -265,6 +269,12 @@ def poller() -> None:
     _service("services.poller.main:run", _settings())
 
 
+@app.command("key-service")
+def key_service() -> None:
+    """Key service: destroy buyer PII data keys past retention, publish the erasures."""
+    _service("services.pii.main:run", _settings())
+
+
 @app.command("order-processor")
 def order_processor() -> None:
     """Faust worker: order lifecycle, Orders-tab status, Last Action, order log."""
@@ -359,3 +369,56 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- buyer PII ------------------------------------------------------------------------------
+
+
+@pii_app.command("erase")
+def pii_erase(store_id: str, order_id: str) -> None:
+    """A buyer's erasure request: destroy the order's data key now; every copy of its PII goes."""
+    from services.pii.commands import NotConfigured, erase_order
+
+    try:
+        done = erase_order(_settings(), store_id, order_id)
+    except NotConfigured as exc:
+        _fail(str(exc))
+        return
+    console.print(f"order {order_id} of {store_id}: " + ("buyer data erased" if done else "already erased"))
+
+
+@pii_app.command("report")
+def pii_report() -> None:
+    """What buyer PII is held, for how long, and when each order's goes."""
+    from services.pii.commands import NotConfigured, report
+
+    try:
+        r = report(_settings())
+    except NotConfigured as exc:
+        _fail(str(exc))
+        return
+    days = r.policy.default.total_seconds() / 86400
+    table = Table("store", "order", "held since", "shipped/canceled", "goes at", "KEK")
+    for line in r.held:
+        goes = (line.goes_at.isoformat(timespec="seconds") if line.goes_at
+                else f"{days:g} days after shipment/cancellation")
+        table.add_row(line.store_id, line.amazon_order_id, line.held_since.isoformat(timespec="seconds"), line.closed,
+                      goes, line.kek_version)
+    Console().print(table)
+    periods = ", ".join(f"{s} {p.total_seconds() / 86400:g} days" for s, p in sorted(r.policy.by_store.items()))
+    console.print(f"{len(r.held)} order(s) hold buyer PII; retention {days:g} days"
+                  + (f" ({periods})" if periods else "")
+                  + f"; erased so far: {r.erased_retention} by retention, {r.erased_request} on request")
+
+
+@pii_app.command("rewrap")
+def pii_rewrap() -> None:
+    """After a KEK rotation: re-wrap every data key under the active version."""
+    from services.pii.commands import NotConfigured, rewrap
+
+    try:
+        n = rewrap(_settings())
+    except NotConfigured as exc:
+        _fail(str(exc))
+        return
+    console.print(f"re-wrapped {n} data key(s)")

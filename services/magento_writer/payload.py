@@ -8,7 +8,10 @@ self-consistent here, in ``Decimal``: ``grand_total = subtotal + shipping_amount
 README says where each Amazon charge goes). Buyer data Amazon withholds (FBA, Pending) gets
 documented placeholders: name "Amazon Customer", email ``<order id>@marketplace.amazon.invalid``,
 street/city/postcode "N/A", telephone "N/A" (phones are never carried on our topics). Regions map to
-Magento's region ids where Magento's directory has the country's regions (``resolve_region``)."""
+Magento's region ids where Magento's directory has the country's regions (``resolve_region``).
+
+Buyer PII arrives sealed (``amazon.order.changed`` v4, issue 20): ``build_order_entity`` opens it with
+the writer's decryptor (``services.pii.access.opened``); PII already erased gets the placeholders."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from typing import Any
 
 from schemas.events.lifecycle import MagentoTarget
 from schemas.types import Address, AmazonOrder, FulfillmentChannel, OrderItem, ShipmentTrack
+from services.pii.access import opened
 
 PLACEHOLDER_FIRSTNAME = "Amazon"
 PLACEHOLDER_LASTNAME = "Customer"
@@ -540,6 +544,7 @@ def build_order_entity(
     charges: OrderCharges | None = None,
 ) -> dict[str, Any]:
     """The entity for the command's order; ``charges`` defaults to what the order carries (``charges_of``)."""
+    order = opened(order)
     product_ids = product_ids or {}
     items = [i for i in order.items if i.quantity_ordered > 0]
     charges = charges or charges_of(order)

@@ -2,23 +2,39 @@
 
 A batch holds, per key, only the change that wins (the newest order version, the last
 store configuration, the latest poll), so writing it is a handful of bulk upserts and
-applying the same events twice leaves the same rows."""
+applying the same events twice leaves the same rows.
+
+Buyer name and email may arrive sealed (issue 20): ``reveal`` (the projector passes the Orders tab's
+decryptor) opens them for the row, or gives the removal text where the order's PII was erased. An
+``pii.erased`` event replaces the PII of the order's row with that text."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from schemas.envelope import Event
 from schemas.events.lifecycle import OrderLogAppendedV2, OrderStateChangedV1, OrderView
+from schemas.events.pii import PiiErasedV1
 from schemas.events.poller import StorePollCompletedV1
 from schemas.events.stores import StoreConfiguredV1
+from services.pii.removal import removed_text
 
 OrderKey = tuple[str, str]
+Reveal = Callable[[str | None], str | None]
 
 
-def order_row(view: OrderView) -> dict[str, Any]:
+def _as_is(value: str | None) -> str | None:
+    return value
+
+
+def _nothing(_: str) -> None:
+    return None
+
+
+def order_row(view: OrderView, reveal: Reveal = _as_is) -> dict[str, Any]:
     """The ``orders_tab_orders`` row of one OrderView."""
     return {
         "store_id": view.store_id,
@@ -32,8 +48,8 @@ def order_row(view: OrderView) -> dict[str, Any]:
         "fulfillment_channel": view.fulfillment_channel.value,
         "is_prime": view.is_prime,
         "is_business": view.is_business,
-        "buyer_name": view.buyer_name,
-        "buyer_email": view.buyer_email,
+        "buyer_name": reveal(view.buyer_name),
+        "buyer_email": reveal(view.buyer_email),
         "total_amount": view.total.amount if view.total else None,
         "total_currency": view.total.currency if view.total else None,
         "items_shipped": view.items_shipped,
@@ -61,12 +77,15 @@ class Batch:
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     applied: dict[str, int] = field(default_factory=dict)  # event type -> count
     newest_event_at: datetime | None = None
+    erasures: dict[OrderKey, str] = field(default_factory=dict)  # order -> the text its PII becomes
+    reveal: Reveal = _as_is
+    on_erased: Callable[[str], None] = _nothing  # key id of a destroyed data key
 
     def __len__(self) -> int:
         return sum(self.applied.values())
 
     def empty(self) -> bool:
-        return not (self.orders or self.log or self.stores or self.polls or self.offsets)
+        return not (self.orders or self.log or self.stores or self.polls or self.offsets or self.erasures)
 
     def add(self, event: Event) -> bool:
         """Fold one event in (upcast to its newest version first); returns False for events the
@@ -78,7 +97,7 @@ class Batch:
             key = (view.store_id, view.amazon_order_id)
             current = self.orders.get(key)
             if current is None or current["version"] < view.version:
-                self.orders[key] = order_row(view)
+                self.orders[key] = order_row(view, self.reveal)
         elif isinstance(event, OrderLogAppendedV2):
             d = event.data
             self.log[(d.store_id, d.amazon_order_id, d.entry.seq)] = {
@@ -100,6 +119,10 @@ class Batch:
                 "enabled": c.enabled,
                 "configured_at": event.data.effective_at,
             }
+        elif isinstance(event, PiiErasedV1):
+            e = event.data
+            self.on_erased(e.key_id)
+            self.erasures[(e.store_id, e.amazon_order_id)] = removed_text(e.reason)
         elif isinstance(event, StorePollCompletedV1):
             p = event.data
             current = self.polls.get(p.store_id)

@@ -11,12 +11,14 @@ from pydantic import ValidationError
 
 from schemas import DecodeError, Event, decode
 from schemas.events.lifecycle import OrderLogAppendedV1, OrderLogAppendedV2, OrderStateChangedV1
+from schemas.events.pii import PiiErasedV1
 from schemas.events.poller import StorePollCompletedV1
 from schemas.events.stores import StoreConfiguredV1
 
 USED: dict[tuple[bytes, bytes], type[Event]] = {
     (m.EVENT_TYPE.encode(), str(m.SCHEMA_VERSION).encode()): m
-    for m in (OrderStateChangedV1, OrderLogAppendedV2, OrderLogAppendedV1, StoreConfiguredV1, StorePollCompletedV1)
+    for m in (OrderStateChangedV1, OrderLogAppendedV2, OrderLogAppendedV1, StoreConfiguredV1, StorePollCompletedV1,
+              PiiErasedV1)
 }
 IGNORED = {b"magento.order.requested", b"magento.cancel.requested", b"magento.shipment.requested"}
 _TAG = re.compile(rb'"event_type"\s*:\s*"([^"]{1,100})"\s*,\s*"schema_version"\s*:\s*(\d{1,4})')

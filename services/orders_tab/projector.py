@@ -19,8 +19,9 @@ from typing import Any
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from schemas import DecodeError
-from schemas.topics import ORDER_LIFECYCLE, POLLER_SYNC, PREFIX, STORES
+from schemas import DecodeError, Event
+from schemas.events.lifecycle import OrderStateChangedV1
+from schemas.topics import ORDER_LIFECYCLE, PII_ERASURES, POLLER_SYNC, PREFIX, STORES
 from services.common.db import get_engine
 from services.common.kafka import end_offsets, make_consumer
 from services.common.lag import export_consumer_lag
@@ -31,10 +32,11 @@ from services.orders_tab.apply import Batch
 from services.orders_tab.decoding import decode_used
 from services.orders_tab.metrics import EVENTS_APPLIED, PROJECTION_LAG
 from services.orders_tab.store import stored_offsets, write_batch
+from services.pii import access as pii
 
 log = get_logger("orders_tab.projector")
 
-SOURCE_TOPICS = (ORDER_LIFECYCLE, STORES, POLLER_SYNC)
+SOURCE_TOPICS = (ORDER_LIFECYCLE, STORES, POLLER_SYNC, PII_ERASURES)
 GROUP_ID = f"{PREFIX}-orders-tab-projector"
 SERVICE = "orders_tab"
 SHIP_RISK_EVERY_S = 60.0
@@ -160,21 +162,26 @@ class Projector:
             log.error("dead_letter_failed", error=str(dl_exc), topic=record.topic, offset=record.offset)
 
     def fold_records(self, records: list[Any], stats: RunStats) -> Batch:
-        batch = Batch()
+        """Decode, open the batch's sealed buyer data (its keys in one query), fold."""
+        batch = Batch(reveal=pii.revealed, on_erased=pii.forget)
+        decoded: list[tuple[Any, Event | None]] = []
         for r in records:
             stats.records += 1
             if r.offset < self._next.get((r.topic, r.partition), -1):
                 stats.skipped += 1
                 continue
             try:
-                event = decode_used(r.value)
+                decoded.append((r, decode_used(r.value)))
             except DecodeError as exc:
                 stats.poison += 1
                 log.warning("poison_event", topic=r.topic, partition=r.partition, offset=r.offset, error=str(exc))
                 self._dead_letter(r, exc)
-            else:
-                if event is not None:
-                    batch.add(event)
+                batch.consumed(r.topic, r.partition, r.offset)
+        pii.prefetch([v for _, e in decoded if isinstance(e, OrderStateChangedV1)
+                      for v in (e.data.buyer_name, e.data.buyer_email)])
+        for r, event in decoded:
+            if event is not None:
+                batch.add(event)
             batch.consumed(r.topic, r.partition, r.offset)
         return batch
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic_core import to_json
-from sqlalchemy import Connection, Table, delete, select
+from sqlalchemy import Connection, Table, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from services.orders_tab.apply import Batch
@@ -43,6 +43,13 @@ def write_batch(conn: Connection, batch: Batch) -> None:
     if batch.orders:
         cols = [c.name for c in ORDERS.columns if c.name not in ("store_id", "amazon_order_id")]
         upsert(conn, ORDERS, list(batch.orders.values()), ("store_id", "amazon_order_id"), cols, "version")
+    for (store_id, amazon_order_id), text in batch.erasures.items():
+        conn.execute(
+            update(ORDERS)
+            .where(ORDERS.c.store_id == store_id, ORDERS.c.amazon_order_id == amazon_order_id)
+            .values(buyer_name=case((ORDERS.c.buyer_name.is_(None), None), else_=text),
+                    buyer_email=case((ORDERS.c.buyer_email.is_(None), None), else_=text))
+        )
     if batch.log:
         upsert(conn, LOG, list(batch.log.values()), ("store_id", "amazon_order_id", "seq"), (), None)
     if batch.stores:

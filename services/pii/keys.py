@@ -9,16 +9,10 @@ from collections.abc import Iterable
 from schemas.events.poller import AmazonOrderChangedDataV4, AmazonOrderChangedV1, AmazonOrderChangedV4, order_changed_v3
 from services.pii import fields
 from services.pii.crypto import open_sealed, seal
+from services.pii.removal import removed_text
 from services.pii.retention import closes
 from services.pii.sealed import Sealed, is_sealed
 from services.pii.store import KeyStore, kid_for
-
-REMOVED = "Removed after 30 days (Amazon data protection)"
-REMOVED_ON_REQUEST = "Removed on the buyer's request (Amazon data protection)"
-
-
-def removed_text(reason: str | None) -> str:
-    return REMOVED_ON_REQUEST if reason == "request" else REMOVED
 
 
 class Sealer:

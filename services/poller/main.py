@@ -12,6 +12,7 @@ from services.common.kafka import make_producer
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH, serve
 from services.common.settings import Settings
+from services.pii.access import sealer
 from services.poller.notifications.cadence import PushCadence, counting_poll
 from services.poller.notifications.config import NotificationSettings
 from services.poller.notifications.listener import SqsListener
@@ -33,7 +34,8 @@ def build_poller(settings: Settings, client: HttpOrdersClient | None = None) -> 
 
     client = client or HttpOrdersClient(lwa_token_url=settings.lwa_token_url, resolver=resolve)
     return Poller(client=client, state=PollerState(settings.database_url),
-                  publisher=EventPublisher(make_producer(settings)))
+                  publisher=EventPublisher(make_producer(settings)),
+                  sealer=sealer(settings.database_url, settings.secrets_file))
 
 
 async def serve_forever(settings: Settings, stop: asyncio.Event, poller: Poller | None = None) -> None:

@@ -18,6 +18,7 @@ from schemas.events.poller import StorePollCompletedData, StorePollCompletedV1
 from schemas.topics import AMAZON_ORDERS, POLLER_SYNC
 from schemas.types import AmazonOrder, ShipmentTrack, StoreConfig
 from services.common.logging import get_logger
+from services.pii.keys import Sealer
 from services.poller import metrics
 from services.poller.facts import PRODUCER, order_facts
 from services.poller.mapping import OrderMappingError, map_order, map_tracks
@@ -57,6 +58,8 @@ class Poller:
     # One store's change detection at a time (polling and the notification listener): two paths
     # seeing the same change read the same fingerprint and publish one fact, never two.
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Seals the buyer PII of every fact before it is published (issue 20); None: PII goes out clear.
+    sealer: Sealer | None = None
 
     def store_lock(self, store_id: str) -> asyncio.Lock:
         lock = self.locks.get(store_id)
@@ -123,7 +126,8 @@ async def process_orders(p: Poller, store: StoreConfig, raw_orders: list[Any],
         stored = await asyncio.to_thread(p.state.load_fingerprints, store.store_id,
                                          [o.amazon_order_id for o in mapped])
         facts = order_facts(store.store_id, mapped, stored, p.clock(), initial_import, tracks)
-        await p.publisher.publish_all(AMAZON_ORDERS, facts.events)
+        events = facts.events if p.sealer is None else await asyncio.to_thread(p.sealer.seal_facts, facts.events)
+        await p.publisher.publish_all(AMAZON_ORDERS, events)
         await asyncio.to_thread(p.state.save_fingerprints, store.store_id, facts.updates)
     m.events_published.inc(len(facts.events))
     result.events_published = len(facts.events)

@@ -1,0 +1,84 @@
+"""Wiring: the key store, sealer and opener of this process, from the environment.
+
+``PII_KEK_REF`` names the KEK ring (``services.pii.kek``); the key store lives in the service
+database (``DATABASE_URL``). Without a KEK reference nothing is sealed (development only) and a
+sealed value cannot be opened."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from services.common.logging import get_logger
+from services.pii import fields
+from services.pii.kek import KeyRing
+from services.pii.keys import Opener, Sealer
+from services.pii.sealed import is_sealed
+from services.pii.settings import PiiSettings
+from services.pii.store import KeyStore, upgrade
+
+log = get_logger(__name__)
+
+
+class PiiNotConfigured(RuntimeError):
+    """A sealed value met a process without a KEK reference (PII_KEK_REF)."""
+
+
+def key_store(database_url: str, secrets_file: Path | None = None, *, migrate: bool = True) -> KeyStore | None:
+    """The key store, or None when no KEK is configured."""
+    from services.common.secrets import resolve
+
+    pii = PiiSettings()
+    if pii.kek_ref is None:
+        return None
+    if migrate:
+        upgrade(database_url)
+    return KeyStore(database_url, KeyRing.parse(resolve(pii.kek_ref, secrets_file)))
+
+
+def sealer(database_url: str, secrets_file: Path | None = None) -> Sealer | None:
+    store = key_store(database_url, secrets_file)
+    if store is None:
+        log.warning("pii_sealing_off", hint="set PII_KEK_REF: buyer PII is published in the clear")
+        return None
+    return Sealer(store)
+
+
+@cache
+def process_opener() -> Opener:
+    """This process's opener (the writer's), built on first use."""
+    from services.common.settings import get_settings
+
+    settings = get_settings()
+    store = key_store(settings.database_url, settings.secrets_file)
+    if store is None:
+        raise PiiNotConfigured("a sealed PII value needs PII_KEK_REF to be opened")
+    return Opener(store)
+
+
+def opened(order: fields.OrderT) -> fields.OrderT:
+    """``order`` with its PII in the clear: unchanged when nothing in it is sealed (older facts),
+    else opened with this process's opener (erased PII removed)."""
+    if not any(is_sealed(v) for v in fields.pii_values(order)):
+        return order
+    return process_opener().open_order(order)
+
+
+def revealed(value: str | None) -> str | None:
+    """For display (the Orders tab): a clear value as it is, a sealed one opened, or the removal
+    text where its PII was erased."""
+    if value is None or not is_sealed(value):
+        return value
+    return process_opener().reveal(value)
+
+
+def prefetch(values: list[str | None]) -> None:
+    """Load the data keys of the sealed values among ``values`` in one query."""
+    if any(v is not None and is_sealed(v) for v in values):
+        process_opener().prefetch(values)
+
+
+def forget(kid: str) -> None:
+    """An erasure was heard: drop the order's cached data key, if this process holds one."""
+    if process_opener.cache_info().currsize:
+        process_opener().forget(kid)
