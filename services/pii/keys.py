@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
+from datetime import datetime
 
 from schemas.events.poller import AmazonOrderChangedDataV4, AmazonOrderChangedV1, AmazonOrderChangedV4, order_changed_v3
 from services.pii import fields
@@ -13,6 +14,8 @@ from services.pii.removal import removed_text
 from services.pii.retention import closes
 from services.pii.sealed import Sealed, is_sealed
 from services.pii.store import KeyStore, kid_for
+
+DEAD_LETTER_KEY = "dead-letters-"  # the store's key of the day for raw payloads of no known order
 
 
 class Sealer:
@@ -39,6 +42,19 @@ class Sealer:
 
     def seal_facts(self, events: Iterable[AmazonOrderChangedV1]) -> tuple[AmazonOrderChangedV4, ...]:
         return tuple(self.seal_fact(e) for e in events)
+
+    def seal_raw(self, store_id: str, amazon_order_id: str | None, raw: str, now: datetime) -> str | None:
+        """A raw payload for a dead letter, sealed whole: under the order's data key, or, when the
+        order is unknown, under the store's dead-letter key of the day, whose retention starts at
+        once. None when the order's PII was already erased (the raw payload is dropped)."""
+        if amazon_order_id is None:
+            kid = kid_for(store_id, f"{DEAD_LETTER_KEY}{now.date().isoformat()}")
+            key = self.store.data_key(kid, now)
+            self.store.mark_closed(kid, "DEAD_LETTER", now)
+        else:
+            kid = kid_for(store_id, amazon_order_id)
+            key = self.store.data_key(kid, now)
+        return seal(key, kid, raw) if key is not None else None
 
 
 class Opener:

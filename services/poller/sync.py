@@ -8,6 +8,7 @@ window from the old checkpoint; facts already published come out with the same i
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -115,6 +116,9 @@ async def process_orders(p: Poller, store: StoreConfig, raw_orders: list[Any],
             mapped.append(order)
         except OrderMappingError as exc:
             key = order_key(store.store_id, exc.order_id) if exc.order_id else store.store_id
+            if p.sealer is not None:  # the raw order holds buyer PII: sealed like the facts
+                raw = await asyncio.to_thread(p.sealer.seal_raw, store.store_id, exc.order_id,
+                                              json.dumps(raw, default=str, sort_keys=True), p.clock())
             await p.publisher.dead_letter(reason=f"{exc.reason}: {exc}", error=exc, key=key, raw=raw)
             metrics.dead_letter(exc.reason)
             result.dead_letters += 1

@@ -13,6 +13,7 @@ from schemas.events.poller import AmazonOrderChangedV4
 from schemas.registry import encode
 from services.common.db import upgrade
 from services.pii.keys import Opener, Sealer
+from services.pii.sealed import is_sealed, key_id_of
 from services.pii.store import KeyStore
 from services.pii.store import upgrade as upgrade_keys
 from services.poller.mapping import map_order
@@ -25,15 +26,16 @@ from tests.poller.factory import contract_example, store_config
 class Published:
     def __init__(self) -> None:
         self.events: list[Event] = []
+        self.dead: list[dict[str, Any]] = []
 
     async def publish_all(self, topic: str, events: Sequence[Event], timeout_s: float = 60.0) -> None:
         self.events.extend(events)
 
-    async def dead_letter(self, **_: Any) -> None:
-        raise AssertionError("no dead letter expected")
+    async def dead_letter(self, **kw: Any) -> None:
+        self.dead.append(kw)
 
 
-def test_the_poller_publishes_sealed_v4_facts(tmp_path: Path) -> None:
+def _poller(tmp_path: Path) -> tuple[Poller, Published, KeyStore]:
     url = f"sqlite:///{tmp_path}/poller.db"
     upgrade(url)
     upgrade_keys(url)
@@ -41,6 +43,11 @@ def test_the_poller_publishes_sealed_v4_facts(tmp_path: Path) -> None:
     published = Published()
     poller = Poller(client=None, state=PollerState(url), publisher=published,  # type: ignore[arg-type]
                     sealer=Sealer(keys))
+    return poller, published, keys
+
+
+def test_the_poller_publishes_sealed_v4_facts(tmp_path: Path) -> None:
+    poller, published, keys = _poller(tmp_path)
     raw = contract_example()
     clear = map_order(raw, marketplace_id="ATVPDKIKX0DER")
     assert clear.buyer_name and clear.ship_to and clear.ship_to.lines
@@ -52,3 +59,19 @@ def test_the_poller_publishes_sealed_v4_facts(tmp_path: Path) -> None:
         assert clear_value is not None and clear_value.encode() not in raw_bytes
     opened = Opener(keys).open_order(fact.data.order)
     assert opened.buyer_name == clear.buyer_name and opened.ship_to == clear.ship_to
+
+
+def test_a_dead_lettered_raw_order_is_sealed_too(tmp_path: Path) -> None:
+    poller, published, keys = _poller(tmp_path)
+    good = contract_example()
+    broken = {**good, "orderItems": "not a list"}
+    nameless = {k: v for k, v in broken.items() if k != "orderId"}
+    asyncio.run(process_orders(poller, store_config("st-dl"), [broken, nameless]))
+    assert published.events == [] and len(published.dead) == 2
+    buyer = good["buyer"]["buyerName"]
+    for dead in published.dead:
+        assert isinstance(dead["raw"], str) and buyer not in dead["raw"] and is_sealed(dead["raw"])
+        assert buyer in (Opener(keys).open(dead["raw"]) or "")
+    by_order, by_store = (key_id_of(d["raw"]) for d in published.dead)
+    assert by_order == f"st-dl:{good['orderId']}" and by_store.startswith("st-dl:dead-letters-")
+    assert [h.closed_status for h in keys.held() if h.kid == by_store] == ["DEAD_LETTER"]
