@@ -39,6 +39,7 @@ SERVICES = (
     ("inventory-reserver", "inventory-reserver"),
     ("magento-writer", "magento-writer"),
     ("projector", "projector"),
+    ("key-service", "key-service"),
 )
 METRICS_BASE_PORT = 9301
 RESTOCK_SKU = "DEMO-RESTOCK-1"
@@ -129,6 +130,8 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
     from services.common.topic_admin import ensure_topics
     from services.devbroker import start_broker
     from services.orders_tab.requests import publish_retry
+    from services.pii.kek import new_kek_text
+    from services.pii.store import upgrade as upgrade_key_store
     from services.stores import registry
 
     console = Console()
@@ -193,6 +196,7 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
         with console.status("[2/6] Creating topics and the SQLite database…"):
             ensure_topics(settings)
             upgrade(settings.database_url)
+            upgrade_key_store(settings.database_url)
         console.print(f"[green]✓[/green] topics created; database {db_path}")
 
         with console.status("[3/6] Starting the SP-API and Magento sandboxes…"):
@@ -207,7 +211,9 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
         with console.status(f"[4/6] Integrating {stores} Amazon stores…"):
             tab_token = secrets.token_urlsafe(16)
             secret_values: dict[str, object] = {"magento": magento.issue_admin_token(ttl_s=None),
-                                                "orders-tab": tab_token}
+                                                "orders-tab": tab_token,
+                                                # the demo's own KEK ring: buyer PII is sealed (issue 20)
+                                                "pii-kek": {"active": "1", "keys": {"1": new_kek_text()}}}
             now = datetime.now(UTC)
             amazon.clock.set_offset(-3600)  # history from an hour ago: orders that exist at integration
             sellers = []
@@ -262,6 +268,7 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
             "DATA_DIR": str(settings.data_dir), "SECRETS_FILE": str(secrets_file.resolve()),
             "MAGENTO_BASE_URL": magento_srv.url, "MAGENTO_ADMIN_URL": f"{magento_srv.url}/admin",
             "MAGENTO_AUTH_REF": "file:magento", "WEB_ADMIN_TOKEN_REF": "file:orders-tab",
+            "PII_KEK_REF": "file:pii-kek",
             "LOG_FORMAT": "json",
         }
         supervisor = Supervisor(logs, env, watchdog=watchdog)

@@ -24,8 +24,9 @@ class PiiNotConfigured(RuntimeError):
     """A sealed value met a process without a KEK reference (PII_KEK_REF)."""
 
 
-def key_store(database_url: str, secrets_file: Path | None = None, *, migrate: bool = True) -> KeyStore | None:
-    """The key store, or None when no KEK is configured."""
+def key_store(database_url: str, secrets_file: Path | None = None, *, migrate: bool = False) -> KeyStore | None:
+    """The key store, or None when no KEK is configured. ``migrate``: apply its branch first (the key
+    service, its owner, does on start; ``sales-channel db upgrade`` does too)."""
     from services.common.secrets import resolve
 
     pii = PiiSettings()

@@ -18,7 +18,7 @@ log = get_logger(__name__)
 
 def run(settings: Settings) -> None:
     pii = PiiSettings()
-    store = key_store(settings.database_url, settings.secrets_file)
+    store = key_store(settings.database_url, settings.secrets_file, migrate=True)
     if store is None:
         raise SystemExit("the key service needs PII_KEK_REF (the key-encryption key's secret reference)")
     producer = make_producer(settings)
