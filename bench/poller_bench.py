@@ -33,7 +33,7 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -53,12 +53,13 @@ from schemas.types import OrderSettings, StoreConfig  # noqa: E402
 from services.common.db import get_engine, upgrade  # noqa: E402
 from services.common.kafka import make_producer  # noqa: E402
 from services.common.logging import configure  # noqa: E402
+from services.common.retry import SPAPI_CALL  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
 from services.common.topic_admin import ensure_topics  # noqa: E402
 from services.devbroker import free_port  # noqa: E402
 from services.poller import metrics  # noqa: E402
 from services.poller.publisher import EventPublisher  # noqa: E402
-from services.poller.ratelimit import DEFAULT_RATES, Backoff, RateLimits  # noqa: E402
+from services.poller.ratelimit import DEFAULT_RATES, RateLimits  # noqa: E402
 from services.poller.scheduler import StoreScheduler  # noqa: E402
 from services.poller.spapi.http import HttpOrdersClient  # noqa: E402
 from services.poller.state import PollerState  # noqa: E402
@@ -262,7 +263,7 @@ def main() -> None:
             client = HttpOrdersClient(
                 lwa_token_url=f"{endpoint}/auth/o2/token",
                 limits=RateLimits(rate_scale=k),
-                backoff=Backoff(base=10.0 / k, cap=5.0),
+                policy=replace(SPAPI_CALL, base_s=10.0 / k, cap_s=5.0),
                 resolver=credentials.__getitem__,
                 clock=clock.now,
                 use_date_header=False,

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.errors import KafkaConfigurationError, KafkaConnectionError, KafkaError
+from kafka.errors import KafkaConfigurationError, KafkaError
 
 from schemas import Event, encode
 from services.common import broker_quirks
+from services.common.retry import BROKER_CONNECT, GROUP_COORDINATOR, RetriesExhausted, retry_call
 from services.common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,20 +21,20 @@ class BrokerUnavailable(RuntimeError):
     pass
 
 
+def _broker_missing(exc: BaseException) -> bool:
+    """No broker answers (yet); a wrong option (``KafkaConfigurationError``) is raised at once."""
+    return isinstance(exc, KafkaError) and not isinstance(exc, KafkaConfigurationError)
+
+
 def _retry_connect(fn: Any, bootstrap: str, timeout_s: float) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return fn()
-        except KafkaConfigurationError:
-            raise  # a wrong option is not a missing broker
-        except (KafkaConnectionError, KafkaError) as exc:
-            if time.monotonic() > deadline:
-                raise BrokerUnavailable(
-                    f"no Kafka broker answers at {bootstrap}. Start one with `sales-channel broker` "
-                    f"or set KAFKA_BOOTSTRAP_SERVERS."
-                ) from exc
-            time.sleep(0.5)
+    """``fn()`` under the ``BROKER_CONNECT`` retry policy, for at most ``timeout_s``."""
+    try:
+        return retry_call(BROKER_CONNECT.within(timeout_s), fn, retry_on=_broker_missing)
+    except RetriesExhausted as exc:
+        raise BrokerUnavailable(
+            f"no Kafka broker answers at {bootstrap}. Start one with `sales-channel broker` "
+            f"or set KAFKA_BOOTSTRAP_SERVERS."
+        ) from exc.last
 
 
 def make_producer(settings: Settings, timeout_s: float = 30.0, **overrides: Any) -> KafkaProducer:
@@ -94,16 +94,15 @@ def group_member_count(admin: KafkaAdminClient, group_id: str, timeout_s: float 
     A coordinator still loading (a fresh broker creating its offsets topic) is waited for."""
     from kafka.errors import CoordinatorLoadInProgressError, CoordinatorNotAvailableError
 
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with broker_quirks.describe_groups_tolerantly():
-                described = admin.describe_groups([group_id])
-            break
-        except (CoordinatorNotAvailableError, CoordinatorLoadInProgressError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+    def describe() -> Any:
+        with broker_quirks.describe_groups_tolerantly():
+            return admin.describe_groups([group_id])
+
+    try:
+        described = retry_call(GROUP_COORDINATOR.within(timeout_s), describe, retry_on=lambda e: isinstance(
+            e, (CoordinatorNotAvailableError, CoordinatorLoadInProgressError)))
+    except RetriesExhausted as exc:
+        raise exc.last from None
     groups = described.values() if isinstance(described, dict) else described
     for group in groups:
         members = group.get("members") if isinstance(group, dict) else getattr(group, "members", None)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.common.retry import RetryPolicy
 from services.magento_writer.catalog import Catalog
 from services.magento_writer.ledger import Ledger
 from services.magento_writer.magento.client import MagentoClient
-from services.magento_writer.retry import RetryPolicy
 
 
 @dataclass

@@ -12,6 +12,7 @@ from services.common.deadletters import DeadLetters
 from services.common.kafka import make_consumer, make_producer
 from services.common.lag import export_consumer_lag
 from services.common.logging import get_logger
+from services.common.retry import MAGENTO_CALL, RetryPolicy
 from services.common.settings import Settings
 from services.magento_writer.catalog import Catalog
 from services.magento_writer.context import WriterContext
@@ -19,7 +20,6 @@ from services.magento_writer.handlers import handle, handles
 from services.magento_writer.ledger import Ledger
 from services.magento_writer.magento.auth import resolve_auth
 from services.magento_writer.magento.client import MagentoClient
-from services.magento_writer.retry import RetryPolicy
 from services.magento_writer.runner import WriterLoop
 
 SERVICE = "magento_writer"
@@ -51,7 +51,7 @@ def build_context(settings: Settings, policy: RetryPolicy | None = None) -> Writ
         client=client,
         ledger=Ledger(settings.database_url, commands_in_flight(settings)),
         catalog=Catalog(client),
-        policy=policy or RetryPolicy(),
+        policy=policy or MAGENTO_CALL,
         payment_method=settings.magento_payment_method,
         shipping_method=settings.magento_shipping_method,
         reservations_module=settings.magento_reservations_module,

@@ -22,6 +22,7 @@ from typing import Any
 from kafka import AsyncConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
+from sqlalchemy.exc import DBAPIError
 
 from schemas import DecodeError, Event, decode
 from schemas.envelope import split_order_key
@@ -30,13 +31,13 @@ from services.common.deadletters import DeadLetters
 from services.common.kafka import publish
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH
+from services.common.retry import LEDGER_RECONNECT, RetriesExhausted, retry_call
 from services.magento_writer import metrics
 from services.magento_writer.offsets import OffsetTracker
 from services.magento_writer.scheduling import Scheduler, Work
 
 log = get_logger(__name__)
 Handler = Callable[[Event], list[Event]]
-HANDLER_ATTEMPTS = 3
 POLL_BUSY_MS = 20  # commands outstanding: workers start the next ones themselves; come back to fetch
 POLL_IDLE_MS = 200
 COMMIT_INTERVAL_S = 0.25
@@ -86,6 +87,7 @@ class WriterLoop:
         self.stop_event = threading.Event()
         self.fatal: BaseException | None = None
         self._last_commit = 0.0
+        self.sleep: Callable[[float], None] = time.sleep  # between runs of a handler (tests: no wait)
 
     def subscribe(self, topics: list[str]) -> None:
         self.consumer.subscribe(topics, listener=_Listener(self))
@@ -284,23 +286,29 @@ class WriterLoop:
             self._start_ready()
 
     def _handle(self, work: Work) -> list[Event]:
-        """The handler's results; an unexpected error is retried, then the input is dead-lettered."""
-        for attempt in range(1, HANDLER_ATTEMPTS + 1):
-            try:
-                return self.handler(work.event)
-            except Exception as exc:
-                log.exception("handler_error", key=work.key, attempt=attempt, error=str(exc))
-                if attempt == HANDLER_ATTEMPTS:
-                    self.dead_letters.record(
-                        reason=f"handler failed {attempt} times: {exc}"[:500],
-                        error=exc,
-                        key=work.key,
-                        raw_key=work.meta.get("raw_key"),
-                        raw_value=work.meta.get("raw_value"),
-                        source_topic=work.topic,
-                        partition=work.partition,
-                        offset=work.offset,
-                    )
-                    return []
-                time.sleep(0.5 * attempt)
-        return []
+        """The handler's results. Handlers spend the Magento retry budget themselves; the runner
+        re-runs the (idempotent) handler only when the ledger's pooled database connection turned
+        out dead (``LEDGER_RECONNECT``). Any other error dead-letters the input at once."""
+        try:
+            return retry_call(LEDGER_RECONNECT, lambda: self.handler(work.event), retry_on=_connection_lost,
+                              sleep=self.sleep,
+                              on_retry=lambda n, exc, _w: log.warning("ledger_reconnect", key=work.key, attempt=n,
+                                                                      error=str(exc)))
+        except Exception as exc:
+            error = exc.last if isinstance(exc, RetriesExhausted) else exc
+            log.error("handler_error", key=work.key, error=str(error), exc_info=error)
+            self.dead_letters.record(
+                reason=f"handler failed: {error}"[:500],
+                error=error,
+                key=work.key,
+                raw_key=work.meta.get("raw_key"),
+                raw_value=work.meta.get("raw_value"),
+                source_topic=work.topic,
+                partition=work.partition,
+                offset=work.offset,
+            )
+            return []
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated

@@ -1,4 +1,5 @@
-"""Client-side rate limiting: a token bucket per (store, operation) and jittered backoff.
+"""Client-side rate limiting: a token bucket per (store, operation) (retries and their backoff:
+``services/common/retry.py``).
 
 Seeded from Amazon's published default rates and adjusted from ``x-amzn-RateLimit-Limit``
 when Amazon sends it. The clock is injectable so the arithmetic is testable without sleeping."""
@@ -6,10 +7,8 @@ when Amazon sends it. The clock is injectable so the arithmetic is testable with
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 # Amazon's default usage plans for Orders v2026-01-01 (requests per second, burst).
 DEFAULT_RATES: dict[str, tuple[float, int]] = {
@@ -70,19 +69,6 @@ class TokenBucket:
         """After a 429 Amazon's bucket is empty, so is ours."""
         self._refill()
         self._tokens = 0.0
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Full-jitter exponential backoff: attempt n waits U(0, min(cap, base * 2**n))."""
-
-    base: float = 1.0
-    cap: float = 60.0
-    max_attempts: int = 6
-
-    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
-        r = rng or random
-        return r.uniform(0, min(self.cap, self.base * (2 ** attempt)))
 
 
 class RateLimits:

@@ -14,12 +14,10 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from schemas.types import StoreConfig
 from services.common.logging import get_logger
+from services.common.retry import store_poll_failure
 from services.poller.sync import Poller, PollOutcome, poll_store
 
 log = get_logger(__name__)
-
-MAX_FAILURE_DELAY_S = 900.0
-
 
 def stable_hash(store_id: str) -> int:
     return int.from_bytes(hashlib.sha256(store_id.encode()).digest()[:8], "big")
@@ -35,8 +33,8 @@ def first_delay(store_id: str, interval_s: float) -> float:
 
 
 def failure_delay(interval_s: float, failures: int) -> float:
-    """After ``failures`` consecutive failed polls: the interval, doubled per failure, capped."""
-    return min(interval_s * (2 ** max(failures - 1, 0)), max(MAX_FAILURE_DELAY_S, interval_s))
+    """After ``failures`` consecutive failed polls: the ``store_poll_failure`` retry policy."""
+    return store_poll_failure(interval_s).delay(failures)
 
 
 PollFn = Callable[[Poller, StoreConfig], Awaitable[PollOutcome]]

@@ -23,13 +23,14 @@ from schemas.events.fulfillment import ShipmentConfirmationV1
 from schemas.topics import AMAZON_CONFIRMATIONS, MAGENTO_FULFILLMENT
 from schemas.types import StoreConfig
 from services.common.kafka import make_consumer, make_producer, publish_sync
+from services.common.retry import RetryPolicy
 from services.common.settings import Settings
 from services.fulfillment.confirmer import Confirmer
 from services.fulfillment.db import CursorStore
 from services.fulfillment.reader import OutboxReader
 from services.fulfillment.spapi import ShipmentsClient
 from services.magento_writer.magento.client import MagentoClient
-from services.poller.ratelimit import Backoff, RateLimits
+from services.poller.ratelimit import RateLimits
 from tests.fulfillment.conftest import amazon_order_in_magento
 
 MARKETPLACE = "ATVPDKIKX0DER"
@@ -85,7 +86,7 @@ def test_two_packages_then_a_corrected_tracking_number(
     group = f"confirmer-{uuid.uuid4().hex[:6]}"
     consumer = make_consumer(topics, group, [MAGENTO_FULFILLMENT])
     client = ShipmentsClient(lwa_token_url=f"{surl}/auth/o2/token", limits=RateLimits(),
-                             backoff=Backoff(base=0.05, cap=0.2, max_attempts=4),
+                             policy=RetryPolicy(max_attempts=4, base_s=0.05, cap_s=0.2),
                              resolver=lambda _ref: creds.as_dict(), use_date_header=False)
     confirmer = Confirmer(client, lambda sid: store if sid == "s1" else None)
     reader = OutboxReader(magento_client, f"m-{uuid.uuid4().hex[:6]}", CursorStore(fulfillment_db),
@@ -177,7 +178,7 @@ def test_no_echo_and_faults_leave_each_package_once(
     producer = make_producer(topics)
     consumer = make_consumer(topics, f"confirmer-{uuid.uuid4().hex[:6]}", [MAGENTO_FULFILLMENT])
     client = ShipmentsClient(lwa_token_url=f"{surl}/auth/o2/token", limits=RateLimits(),
-                             backoff=Backoff(base=0.05, cap=0.2, max_attempts=6),
+                             policy=RetryPolicy(max_attempts=6, base_s=0.05, cap_s=0.2),
                              resolver=lambda _ref: creds.as_dict(), use_date_header=False)
     confirmer = Confirmer(client, lambda sid: store if sid == "s1" else None)
     reader = OutboxReader(magento_client, f"m-{uuid.uuid4().hex[:6]}", CursorStore(fulfillment_db),

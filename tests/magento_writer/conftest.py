@@ -15,14 +15,14 @@ import pytest
 from schemas.envelope import Event
 from schemas.topics import MAGENTO_RESULTS, ORDER_LIFECYCLE, RESERVATIONS
 from services.common.kafka import make_producer, publish_sync
+from services.common.retry import RetryPolicy
 from services.common.settings import Settings
 from services.magento_writer.context import WriterContext
 from services.magento_writer.main import build_context, build_loop
-from services.magento_writer.retry import RetryPolicy
 from services.magento_writer.runner import WriterLoop
 from tests.harness import TopicReader
 
-FAST_RETRIES = RetryPolicy(max_attempts=4, base_delay_s=0.05, max_delay_s=0.2)
+FAST_RETRIES = RetryPolicy(max_attempts=4, base_s=0.05, cap_s=0.2)
 
 
 @pytest.fixture(scope="module")

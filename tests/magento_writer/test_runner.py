@@ -9,10 +9,12 @@ from collections import namedtuple
 from typing import Any
 
 from kafka import TopicPartition
+from sqlalchemy.exc import DBAPIError
 
 from schemas import encode
 from schemas.envelope import Event
 from services.magento_writer.runner import WriterLoop
+from services.magento_writer.scheduling import Work
 from tests.harness import wait_until
 from tests.magento_writer.factories import amazon_order, order_requested
 
@@ -162,3 +164,59 @@ def test_slot_is_freed_at_send_but_the_order_and_its_offset_wait_for_the_ack() -
             future.acked.set()
         loop.stop_event.set()
         thread.join(10)
+
+
+class RecordingDeadLetters:
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    def record(self, **fields: Any) -> None:
+        self.records.append(fields)
+
+
+def _one_command_loop(handler: Any) -> tuple[WriterLoop, RecordingDeadLetters, Work]:
+    event = order_requested("st", amazon_order(), seq=1)
+    dead = RecordingDeadLetters()
+    loop = WriterLoop(FakeConsumer([]), FakeProducer(), dead, handler, lambda e: True, concurrency=1)  # type: ignore[arg-type]
+    loop.sleep = lambda _s: None
+    work = Work(TOPIC, 0, 7, event.key, "st", event, time.monotonic(), {"raw_key": b"k", "raw_value": b"v"})
+    return loop, dead, work
+
+
+def test_an_unexpected_handler_error_is_dead_lettered_after_one_run() -> None:
+    """Handlers spend the Magento retry budget themselves: the runner never multiplies it."""
+    runs: list[Event] = []
+
+    def handler(event: Event) -> list[Event]:
+        runs.append(event)
+        raise ValueError("a bug")
+
+    loop, dead, work = _one_command_loop(handler)
+    assert loop._handle(work) == []
+    assert len(runs) == 1
+    [letter] = dead.records
+    assert "a bug" in letter["reason"] and letter["offset"] == 7 and letter["raw_value"] == b"v"
+
+
+def test_a_dead_ledger_connection_reruns_the_handler_once() -> None:
+    runs: list[Event] = []
+    lost = DBAPIError("SELECT 1", None, Exception("server closed the connection"), connection_invalidated=True)
+
+    def flaky(event: Event) -> list[Event]:
+        runs.append(event)
+        if len(runs) == 1:
+            raise lost
+        return [event]
+
+    loop, dead, work = _one_command_loop(flaky)
+    assert loop._handle(work) == [work.event] and len(runs) == 2 and not dead.records
+
+    runs.clear()
+
+    def always_lost(event: Event) -> list[Event]:
+        runs.append(event)
+        raise lost
+
+    loop, dead, work = _one_command_loop(always_lost)
+    assert loop._handle(work) == [] and len(runs) == 2
+    assert len(dead.records) == 1 and dead.records[0]["error"] is lost

@@ -18,13 +18,13 @@ from alembic.operations import Operations
 from sandbox.magento.faults import ORDER_CANCEL, ORDER_INVOICE, ORDER_SHIP, RESERVATIONS
 from schemas.events.magento import MagentoOrderCanceledV1, MagentoOrderCreatedV1, MagentoOrderShippedV1
 from services.common.db import get_engine
+from services.common.retry import RetryPolicy
 from services.magento_writer.catalog import Catalog
 from services.magento_writer.context import WriterContext
 from services.magento_writer.handlers import handle
 from services.magento_writer.ledger import Ledger
 from services.magento_writer.magento.auth import resolve_auth
 from services.magento_writer.magento.client import MagentoClient
-from services.magento_writer.retry import RetryPolicy
 from tests.magento_writer.factories import (
     amazon_order,
     cancel_requested,
@@ -36,7 +36,7 @@ from tests.magento_writer.factories import (
 )
 
 MIGRATION = Path(__file__).resolve().parents[2] / "services/magento_writer/migrations/versions/0001_writer_tables.py"
-RETRIES = RetryPolicy(max_attempts=3, base_delay_s=0.0, max_delay_s=0.0)
+RETRIES = RetryPolicy(max_attempts=3, base_s=0.0, cap_s=0.0)
 SHIP, INVOICE, CANCEL, RESERVE = ORDER_SHIP, ORDER_INVOICE, ORDER_CANCEL, RESERVATIONS
 
 

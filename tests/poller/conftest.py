@@ -17,9 +17,10 @@ from sandbox.spapi import SandboxState
 from sandbox.spapi.server import create_app
 from schemas.types import StoreConfig
 from services.common.kafka import make_producer
+from services.common.retry import RetryPolicy
 from services.common.settings import Settings
 from services.poller.publisher import EventPublisher
-from services.poller.ratelimit import Backoff, RateLimits
+from services.poller.ratelimit import RateLimits
 from services.poller.spapi.http import HttpOrdersClient
 from services.poller.state import PollerState
 from services.poller.sync import Poller
@@ -91,7 +92,7 @@ def make_poller(
     sb: Sandbox,
     *,
     page_size: int = 100,
-    backoff: Backoff | None = None,
+    policy: RetryPolicy | None = None,
     requests: Requests | None = None,
 ) -> Poller:
     async def record(request: httpx.Request) -> None:
@@ -103,7 +104,7 @@ def make_poller(
         lwa_token_url=f"{sb.url}/auth/o2/token",
         limits=RateLimits(rate_scale=RATE_SCALE),
         http=http,
-        backoff=backoff or Backoff(base=0.05, cap=0.2, max_attempts=4),
+        policy=policy or RetryPolicy(max_attempts=4, base_s=0.05, cap_s=0.2),
         resolver=sb.resolve,
         clock=sb.now,
         use_date_header=False,

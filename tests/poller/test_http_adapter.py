@@ -11,7 +11,8 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from services.poller.ratelimit import Backoff, RateLimits
+from services.common.retry import RetryPolicy
+from services.poller.ratelimit import RateLimits
 from services.poller.spapi.http import HttpOrdersClient
 from services.poller.spapi.port import AuthError, SearchQuery, SpApiError, Throttled
 from tests.poller.factory import FIXTURES, T0, store_config
@@ -28,7 +29,7 @@ def client(handler: Callable[[httpx.Request], httpx.Response], creds: Any = CRED
         lwa_token_url="https://lwa.test/auth/o2/token",
         limits=RateLimits(rate_scale=1000),
         http=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
-        backoff=Backoff(base=0.001, cap=0.002, max_attempts=3),
+        policy=RetryPolicy(max_attempts=3, base_s=0.001, cap_s=0.002),
         resolver=lambda ref: creds,
     )
 

@@ -18,11 +18,11 @@ from schemas.envelope import order_key
 from schemas.events.deadletter import DeadLetterV1
 from schemas.events.poller import AmazonOrderChangedV1, StorePollCompletedV1
 from schemas.topics import AMAZON_ORDERS, POLLER_SYNC, dead_letter_topic
+from services.common.retry import RetryPolicy
 from services.common.settings import Settings
 from services.poller import metrics
 from services.poller.commands import recover_async, reimport_async
 from services.poller.publisher import EventPublisher
-from services.poller.ratelimit import Backoff
 from services.poller.spapi.port import Throttled
 from services.poller.sync import Poller, poll_store
 from tests.harness import TopicReader
@@ -177,7 +177,7 @@ def test_a_429_storm_on_one_store_does_not_delay_another(topics: Settings, sandb
             finished[store.store_id] = time.monotonic()
 
     async def scenario() -> Any:
-        p = make_poller(topics, sb, backoff=Backoff(base=0.5, cap=1.0, max_attempts=5))
+        p = make_poller(topics, sb, policy=RetryPolicy(max_attempts=5, base_s=0.5, cap_s=1.0))
         try:
             started = time.monotonic()
             results = await asyncio.gather(timed(p, stormy), timed(p, calm), return_exceptions=True)

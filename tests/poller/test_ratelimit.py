@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import asyncio
-import random
 
 import pytest
 
-from services.poller.ratelimit import DEFAULT_RATES, Backoff, RateLimits, TokenBucket
+from services.poller.ratelimit import DEFAULT_RATES, RateLimits, TokenBucket
 from services.poller.scheduler import failure_delay, first_delay, owns
 
 
@@ -68,16 +67,6 @@ def test_acquire_waits_for_a_token() -> None:
 
     waited = asyncio.run(main())
     assert 0.02 <= waited <= 0.2
-
-
-def test_backoff_is_jittered_exponential_and_capped() -> None:
-    bo = Backoff(base=1.0, cap=8.0)
-    rng = random.Random(7)
-    samples = [[bo.delay(n, rng) for _ in range(200)] for n in range(6)]
-    for n, s in enumerate(samples):
-        assert all(0 <= d <= min(8.0, 2**n) for d in s)
-    assert len({round(d, 6) for d in samples[3]}) > 100  # jittered, not a fixed delay
-    assert max(samples[5]) > 4  # grows up to the cap
 
 
 def test_store_split_and_spread() -> None:

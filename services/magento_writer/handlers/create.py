@@ -8,12 +8,11 @@ A ledger "created" whose Magento order answers 404 was deleted by the merchant: 
 
 from __future__ import annotations
 
-import time
-
 from schemas.envelope import Event
 from schemas.events.lifecycle import MagentoOrderRequestedV1
 from schemas.events.magento import MagentoOrderCreatedData, MagentoOrderDeletedData, MagentoOrderFailedData
 from services.common.logging import get_logger
+from services.common.retry import RetriesExhausted, retry_call
 from services.magento_writer import metrics, results
 from services.magento_writer.context import WriterContext
 from services.magento_writer.customers import customer_for, wants_account
@@ -30,7 +29,7 @@ from services.magento_writer.magento.errors import (
     business_reason_class,
 )
 from services.magento_writer.payload import OrderOptions, build_order_entity
-from services.magento_writer.retry import RetriesExhausted, with_retries
+from services.magento_writer.retry import retryable, with_retries
 
 log = get_logger(__name__)
 EXISTING_STATES = ("created", "canceled", "complete")
@@ -87,58 +86,65 @@ def _create_new(ctx: WriterContext, cmd: MagentoOrderRequestedV1, uncertain: boo
         return _fail(ctx, cmd, BusinessError(str(exc)), 1)
     by_sequence = increment_id is None
     tries = 0
-    while True:
+
+    def attempt() -> Event:
+        nonlocal tries, uncertain
         tries += 1
+        store_num = ctx.client.store_id(code)
+        if uncertain or by_sequence:
+            existing = _lookup(ctx, cmd, store_num)
+            if existing is not None:
+                return _created(ctx, cmd, existing, "found")
+        skus = [i.sku for i in d.order.items if i.quantity_ordered > 0]
+        if not skus:
+            raise BusinessError("the Amazon order has no items to order")
+        product_ids = ctx.catalog.product_ids(code, skus)
+        customer = customer_for(ctx.client, code, d.order) if wants_account(d.order, d.target.settings) else None
+        entity = build_order_entity(
+            d.order,
+            d.target,
+            OrderOptions(
+                ctx.payment_method,
+                ctx.shipping_method,
+                store_num,
+                increment_id,
+                customer_id=customer.id if customer else None,
+                customer_group_id=customer.group_id if customer else None,
+            ),
+            product_ids,
+        )
+        ctx.ledger.update(
+            store_id,
+            amazon_id,
+            store_code=code,
+            command_id=cmd.event_id,
+            state="attempting",
+            increment_id=increment_id,
+            attempts_inc=1,
+        )
+        uncertain = True  # from here on, an error leaves us unsure whether Magento committed
         try:
-            store_num = ctx.client.store_id(code)
-            if uncertain or by_sequence:
-                existing = _lookup(ctx, cmd, store_num)
-                if existing is not None:
-                    return _created(ctx, cmd, existing, "found")
-            skus = [i.sku for i in d.order.items if i.quantity_ordered > 0]
-            if not skus:
-                raise BusinessError("the Amazon order has no items to order")
-            product_ids = ctx.catalog.product_ids(code, skus)
-            customer = customer_for(ctx.client, code, d.order) if wants_account(d.order, d.target.settings) else None
-            entity = build_order_entity(
-                d.order,
-                d.target,
-                OrderOptions(
-                    ctx.payment_method,
-                    ctx.shipping_method,
-                    store_num,
-                    increment_id,
-                    customer_id=customer.id if customer else None,
-                    customer_group_id=customer.group_id if customer else None,
-                ),
-                product_ids,
-            )
-            ctx.ledger.update(
-                store_id,
-                amazon_id,
-                store_code=code,
-                command_id=cmd.event_id,
-                state="attempting",
-                increment_id=increment_id,
-                attempts_inc=1,
-            )
-            uncertain = True  # from here on, an error leaves us unsure whether Magento committed
-            try:
-                ref = ctx.client.create_order(code, entity)
-            except UniqueViolation:
-                if by_sequence:
-                    raise
-                found = ctx.client.find_orders(code, "increment_id", increment_id or "", store_num)
-                if not found:
-                    raise
-                return _created(ctx, cmd, found[0], "found")
-            return _created(ctx, cmd, ref, "created")
-        except MagentoError as exc:
-            if not exc.retryable or tries >= ctx.policy.max_attempts:
-                return _fail(ctx, cmd, exc, tries)
-            metrics.RETRIES.labels(exc.route or "order_create").inc()
-            log.info("create_retry", key=cmd.key, attempt=tries, error=exc.reason)
-            time.sleep(ctx.policy.delay(tries))
+            ref = ctx.client.create_order(code, entity)
+        except UniqueViolation:
+            if by_sequence:
+                raise
+            found = ctx.client.find_orders(code, "increment_id", increment_id or "", store_num)
+            if not found:
+                raise
+            return _created(ctx, cmd, found[0], "found")
+        return _created(ctx, cmd, ref, "created")
+
+    def on_retry(number: int, exc: BaseException, _wait: float) -> None:
+        route = exc.route if isinstance(exc, MagentoError) else ""
+        metrics.RETRIES.labels(route or "order_create").inc()
+        log.info("create_retry", key=cmd.key, attempt=number, error=str(exc))
+
+    try:  # the whole sequence is one attempt: a retry looks the order up again first
+        return retry_call(ctx.policy, attempt, retry_on=retryable, on_retry=on_retry)
+    except RetriesExhausted as exc:
+        return _fail(ctx, cmd, exc.last, exc.attempts)
+    except MagentoError as exc:
+        return _fail(ctx, cmd, exc, tries)
 
 
 def _created(ctx: WriterContext, cmd: MagentoOrderRequestedV1, ref: OrderRef, outcome: str) -> Event:

@@ -17,12 +17,13 @@ from schemas.events.lifecycle import MagentoCancelRequestedV1, MagentoShipmentRe
 from schemas.events.magento import MagentoOrderCanceledDataV2, MagentoOrderShippedDataV2
 from schemas.types import ShipmentTrack
 from services.common.logging import get_logger
+from services.common.retry import RetriesExhausted
 from services.magento_writer import results
 from services.magento_writer.context import WriterContext
 from services.magento_writer.magento.errors import MagentoError, NotFound
 from services.magento_writer.outcomes import OrderFacts, cancel_outcome, ship_outcome
 from services.magento_writer.payload import shipment_tracks
-from services.magento_writer.retry import RetriesExhausted, with_retries
+from services.magento_writer.retry import with_retries
 
 log = get_logger(__name__)
 T = TypeVar("T")

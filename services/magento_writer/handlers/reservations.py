@@ -20,12 +20,13 @@ from schemas.envelope import event_id_for
 from schemas.events.magento import MagentoReservationSyncedData, MagentoReservationSyncedV1
 from schemas.events.reservations import ReservationPlacedV1, ReservationReleasedV1
 from services.common.logging import get_logger
+from services.common.retry import RetriesExhausted
 from services.magento_writer import metrics, results
 from services.magento_writer.context import WriterContext
 from services.magento_writer.ledger import ReservationRecord
 from services.magento_writer.magento.errors import MagentoError
 from services.magento_writer.outcomes import Attempts, ReservationOutcome, reservation_outcome
-from services.magento_writer.retry import RetriesExhausted, with_retries
+from services.magento_writer.retry import with_retries
 
 log = get_logger(__name__)
 DEFAULT_STORE_CODE = "default"

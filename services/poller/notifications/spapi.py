@@ -2,18 +2,17 @@
 destination (grantless: LWA ``client_credentials``, scope ``sellingpartnerapi::notifications``)
 and each store's ``ORDER_CHANGE`` subscription (the seller's token, from the poller's LWA cache).
 1 request/s, burst 5: the few calls of a command or a start-up check stay far below it; a 429
-is retried with the poller's backoff. Secrets never reach errors or logs."""
+is retried under the ``SPAPI_NOTIFICATIONS`` retry policy. Secrets never reach errors or logs."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
 
 from schemas.types import StoreConfig
 from services.common import secrets
-from services.poller.ratelimit import Backoff
+from services.common.retry import SPAPI_NOTIFICATIONS, RetriesExhausted, RetryPolicy, retry_async
 from services.poller.spapi.lwa import LwaTokens, Resolver
 from services.poller.spapi.port import AuthError, SpApiError
 
@@ -26,12 +25,12 @@ DESTINATION_NAME = "sales-channel-order-change"
 
 class NotificationsApi:
     def __init__(self, http: httpx.AsyncClient, lwa_token_url: str, resolver: Resolver | None = None,
-                 backoff: Backoff = Backoff(base=1.0, cap=10.0, max_attempts=5)) -> None:
+                 policy: RetryPolicy = SPAPI_NOTIFICATIONS) -> None:
         self._http = http
         self._token_url = lwa_token_url
         self._resolver: Resolver = resolver or secrets.resolve
         self.lwa = LwaTokens(http, lwa_token_url, self._resolver)
-        self.backoff = backoff
+        self.policy = policy
 
     async def grantless_token(self, store: StoreConfig) -> str:
         creds = self._resolver(store.lwa_credentials_ref)
@@ -49,14 +48,21 @@ class NotificationsApi:
     async def _call(self, store: StoreConfig, method: str, path: str, token: str,
                     body: dict[str, Any] | None = None, ok: tuple[int, ...] = (200,)) -> httpx.Response:
         url = store.spapi_endpoint.rstrip("/") + BASE + path
-        for attempt in range(self.backoff.max_attempts):
+
+        async def attempt() -> httpx.Response:
             resp = await self._http.request(method, url, json=body, headers={
                 "x-amz-access-token": token, "accept": "application/json"})
             if resp.status_code in ok:
                 return resp
-            if resp.status_code not in (429, 500, 503) or attempt + 1 == self.backoff.max_attempts:
-                break
-            await asyncio.sleep(self.backoff.delay(attempt))
+            raise _Refused(resp)
+
+        try:
+            return await retry_async(self.policy, attempt, retry_on=lambda e: isinstance(e, _Refused) and e.passing)
+        except RetriesExhausted as exc:
+            refusal = exc.last
+        except _Refused as exc:
+            refusal = exc
+        resp = refusal.resp
         code = None
         try:
             code = resp.json()["errors"][0]["code"]
@@ -104,3 +110,12 @@ class NotificationsApi:
         token = await self.grantless_token(store)
         await self._call(store, "DELETE", f"/subscriptions/{ORDER_CHANGE}/{existing['subscriptionId']}", token)
         return True
+
+
+class _Refused(Exception):
+    """An answer other than the expected ones; a throttle or 500/503 may pass on another attempt."""
+
+    def __init__(self, resp: httpx.Response) -> None:
+        super().__init__(f"HTTP {resp.status_code}")
+        self.resp = resp
+        self.passing = resp.status_code in (429, 500, 503)

@@ -1,8 +1,8 @@
 """HTTP adapter of ``AmazonOrdersClient`` for Orders v2026-01-01 (httpx, asyncio).
 
 Every call waits for a token of its (store, operation) bucket, sends the store's LWA access
-token, and retries 429/500/502/503/504 and transport errors with jittered exponential
-backoff. Waiting is per store, so one throttled store never holds up another. Amazon's clock
+token, and retries 429/500/502/503/504 and transport errors under the ``SPAPI_CALL`` retry
+policy (services/common/retry.py). Waiting is per store, so one throttled store never holds up another. Amazon's clock
 is estimated from each response's ``Date`` header."""
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ if importlib.util.find_spec("sniffio") is None:  # pragma: no branch
 
 from schemas.types import StoreConfig
 from services.common.logging import get_logger
+from services.common.retry import SPAPI_CALL, RetriesExhausted, RetryPolicy, retry_async
 from services.poller import metrics
-from services.poller.ratelimit import Backoff, RateLimits
+from services.poller.ratelimit import RateLimits
 from services.poller.spapi.lwa import LwaTokens
 from services.poller.spapi.port import RawOrder, SearchPage, SearchQuery, SpApiError, Throttled
 
@@ -47,7 +48,7 @@ def _now() -> datetime:
 
 class HttpOrdersClient:
     def __init__(self, *, lwa_token_url: str, limits: RateLimits | None = None,
-                 http: httpx.AsyncClient | None = None, backoff: Backoff = Backoff(),
+                 http: httpx.AsyncClient | None = None, policy: RetryPolicy = SPAPI_CALL,
                  resolver: Callable[[str], Any] | None = None,
                  clock: Callable[[], datetime] = _now, use_date_header: bool = True,
                  timeout_s: float = 30.0, max_in_flight: int = MAX_IN_FLIGHT) -> None:
@@ -58,7 +59,7 @@ class HttpOrdersClient:
         # thousand stores due at once that dominates the CPU. Requests wait here instead.
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self.limits = limits or RateLimits()
-        self.backoff = backoff
+        self.policy = policy
         self.lwa = LwaTokens(self._http, lwa_token_url, resolver, in_flight=self._in_flight)
         self._clock = clock
         self._use_date_header = use_date_header
@@ -139,69 +140,80 @@ class HttpOrdersClient:
     async def _call(self, store: StoreConfig, operation: str, path: str, params: dict[str, str],
                     not_found_ok: bool = False, json_body: dict[str, Any] | None = None,
                     refused: Callable[[httpx.Response], SpApiError] | None = None) -> httpx.Response:
-        """One SP-API call under the store's rate limit, retrying throttles, 5xx and transport errors
-        with the backoff, re-authenticating once on 401/403. ``json_body`` makes it a POST; a 2xx
+        """One SP-API call under the store's rate limit and the retry policy (throttles, 5xx and
+        transport errors), re-authenticating once on 401/403. ``json_body`` makes it a POST; a 2xx
         answer is success. Another answer raises ``refused(resp)`` where given, else ``SpApiError``."""
         m = metrics.for_store(store.store_id)
         duration = metrics.DURATIONS[operation]
         bucket = self.limits.bucket(store.store_id, operation)
         url = store.spapi_endpoint.rstrip("/") + path
         reauthed = False
-        attempt = 0
-        while True:
-            await bucket.acquire()
-            token = await self.lwa.access_token(store)
-            headers = {"x-amz-access-token": token, "user-agent": USER_AGENT,
-                       "x-amz-date": self._clock().strftime("%Y%m%dT%H%M%SZ"), "accept": "application/json"}
-            if json_body is not None:
-                headers["content-type"] = "application/json"
-            sent_at = _now()
-            started = time.perf_counter()
-            try:
-                async with self._in_flight:
-                    if json_body is None:
-                        resp = await self._http.get(url, params=params, headers=headers)
-                    else:
-                        resp = await self._http.post(url, params=params, json=json_body, headers=headers)
-            except httpx.HTTPError as exc:
-                duration.observe(time.perf_counter() - started)
-                m.calls[(operation, "error")].inc()
-                failure: str = f"{type(exc).__name__}"
-                status: int | None = None
-            else:
+
+        async def attempt() -> httpx.Response:
+            nonlocal reauthed
+            while True:
+                await bucket.acquire()
+                token = await self.lwa.access_token(store)
+                headers = {"x-amz-access-token": token, "user-agent": USER_AGENT,
+                           "x-amz-date": self._clock().strftime("%Y%m%dT%H%M%SZ"), "accept": "application/json"}
+                if json_body is not None:
+                    headers["content-type"] = "application/json"
+                sent_at = _now()
+                started = time.perf_counter()
+                try:
+                    async with self._in_flight:
+                        if json_body is None:
+                            resp = await self._http.get(url, params=params, headers=headers)
+                        else:
+                            resp = await self._http.post(url, params=params, json=json_body, headers=headers)
+                except httpx.HTTPError as exc:
+                    duration.observe(time.perf_counter() - started)
+                    m.calls[(operation, "error")].inc()
+                    raise _Transient(type(exc).__name__, None) from exc
                 duration.observe(time.perf_counter() - started)
                 self._observe_date(store, resp, sent_at)
                 status = resp.status_code
                 if 200 <= status < 300 or (status == 404 and not_found_ok):
                     m.calls[(operation, "ok")].inc()
-                    self.limits.observe_limit(store.store_id, operation,
-                                              resp.headers.get("x-amzn-ratelimit-limit"))
+                    self.limits.observe_limit(store.store_id, operation, resp.headers.get("x-amzn-ratelimit-limit"))
                     return resp
                 if status == 429:
                     m.calls[(operation, "throttled")].inc()
-                    bucket.drain()
+                    bucket.drain()  # Amazon's bucket is empty: so is ours
                 else:
                     m.calls[(operation, "error")].inc()
                 if status in (401, 403) and not reauthed:
-                    # An expired or revoked access token: fetch a new one once.
+                    # An expired or revoked access token: fetch a new one once, in the same attempt.
                     reauthed = True
                     self.lwa.invalidate(store)
                     continue
-                if status not in RETRY_STATUSES:
-                    if refused is not None:
-                        raise refused(resp)
-                    raise SpApiError(f"{operation} for store {store.store_id}: HTTP {status} "
-                                     f"{_error_code(resp) or ''}".rstrip(), status, _error_code(resp))
-                failure = f"HTTP {status}"
-            if attempt + 1 >= self.backoff.max_attempts:
-                cls = Throttled if status == 429 else SpApiError
-                raise cls(f"{operation} for store {store.store_id}: {failure} after {attempt + 1} attempts",
-                          status)
-            delay = self.backoff.delay(attempt)
-            log.info("spapi_retry", store=store.store_id, operation=operation, failure=failure,
-                     attempt=attempt + 1, delay_s=round(delay, 2))
-            await asyncio.sleep(delay)
-            attempt += 1
+                if status in RETRY_STATUSES:
+                    raise _Transient(f"HTTP {status}", status)
+                if refused is not None:
+                    raise refused(resp)
+                raise SpApiError(f"{operation} for store {store.store_id}: HTTP {status} "
+                                 f"{_error_code(resp) or ''}".rstrip(), status, _error_code(resp))
+
+        def on_retry(number: int, exc: BaseException, delay: float) -> None:
+            log.info("spapi_retry", store=store.store_id, operation=operation, failure=str(exc),
+                     attempt=number, delay_s=round(delay, 2))
+
+        try:
+            return await retry_async(self.policy, attempt, retry_on=lambda e: isinstance(e, _Transient),
+                                     on_retry=on_retry)
+        except RetriesExhausted as exc:
+            status = exc.last.status
+            cls = Throttled if status == 429 else SpApiError
+            raise cls(f"{operation} for store {store.store_id}: {exc.last} after {exc.attempts} attempts",
+                      status) from exc.last
+
+
+class _Transient(Exception):
+    """An answer worth another attempt: a throttle, a 5xx or a transport error (``status`` None)."""
+
+    def __init__(self, failure: str, status: int | None) -> None:
+        super().__init__(failure)
+        self.status = status
 
 
 def _json(resp: httpx.Response) -> dict[str, Any]:
