@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import faust
 from faust.types import TP
 
-from schemas import topics
+from schemas import DecodeError, topics
 from services.common.faust_app import App, table_options, worker_datadir
 from services.common.kafka import faust_broker_url
 from services.common.logging import get_logger
@@ -27,7 +27,7 @@ from services.common.topic_admin import cluster_replication
 from services.inventory_reserver import metrics
 from services.inventory_reserver.partitions import partition_for
 from services.inventory_reserver.processor import DLQ_TOPIC, Reserver
-from services.inventory_reserver.stores import StoreDirectory
+from services.stores.directory import StoreDirectory
 
 log = get_logger(__name__)
 
@@ -132,7 +132,7 @@ def build_app(settings: Settings) -> ReserverApp:
                       partitions=n, use_partitioner=True, options=table_options(settings))
     source = CatalogueTopic(app, topics=[topics.AMAZON_ORDERS, topics.MAGENTO_RESULTS],
                             key_serializer="raw", value_serializer="raw", partitions=n)
-    stores = StoreDirectory(settings.kafka_bootstrap_servers, topics.STORES)
+    stores = StoreDirectory(settings)
     reserver = Reserver(BytesKeyed(PartitionedTable(table, n)), stores, FaustSink(app, n))
     bundle = ReserverApp(app, reserver, stores)
 
@@ -166,7 +166,7 @@ def build_app(settings: Settings) -> ReserverApp:
 
     @app.agent(source, name="reserve-orders")
     async def reserve_orders(stream: Any) -> None:
-        await stores.ready.wait()
+        await stores.wait_ready()
         async for event in stream.events():
             m = event.message
             try:
@@ -179,10 +179,14 @@ def build_app(settings: Settings) -> ReserverApp:
                 # event that failed, so the restart would skip it (faust-streaming #315).
                 die("agent", exc)
 
+    async def dead_letter_store_event(r: InputRecord, exc: DecodeError) -> None:
+        await reserver.dead_letter(f"undecodable store event: {exc}", type(exc).__name__, r.topic, r.partition,
+                                   r.offset, r.key, r.value, r.timestamp_ms)
+
     @app.task
     async def read_stores() -> None:
         try:
-            await stores.run(reserver.dead_letter)
+            await stores.run(dead_letter_store_event)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001

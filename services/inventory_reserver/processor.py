@@ -22,7 +22,7 @@ from services.inventory_reserver import metrics
 from services.inventory_reserver.domain import Decision, ReservationState, handle, reserved_units, settle
 from services.inventory_reserver.domain.ledger import OrderInput
 from services.inventory_reserver.sink import Sink
-from services.inventory_reserver.stores import StoreDirectory
+from services.stores.directory import StoreDirectory
 
 log = get_logger(__name__)
 
@@ -55,7 +55,7 @@ class Reserver:
             store_id = split_order_key(event.key)[0]
             history = self.stores.history(store_id)
             if history is None:
-                await self.stores.catch_up()
+                await self.stores.sync()
                 history = self.stores.history(store_id)
             if history is None:
                 raise UnknownStore(f"no store {store_id!r} on the stores topic")

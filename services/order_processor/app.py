@@ -27,8 +27,8 @@ from services.order_processor import metrics
 from services.order_processor.aligner import TimeAligner
 from services.order_processor.outputs import OutputProducer
 from services.order_processor.processor import INPUT_TOPICS, Processor, Record
-from services.order_processor.stores import StoreDirectory
 from services.order_processor.watchdog import StallWatch
+from services.stores.directory import StoreDirectory
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def build_app(settings: Settings) -> ProcessorApp:
     table = app.Table("order-state", default=None, key_type=bytes, value_type=bytes,
                       partitions=settings.order_topic_partitions,
                       use_partitioner=True, options=table_options(settings))  # raw: the app's serializers
-    stores = StoreDirectory()
+    stores = StoreDirectory(settings)
     outputs = OutputProducer(settings.kafka_bootstrap_servers)
     # States go to the changelog through the same plain producer as the outputs (put_many).
     states = PartitionedTable(table, settings.order_topic_partitions, send=outputs.send_to)
@@ -109,7 +109,7 @@ def build_app(settings: Settings) -> ProcessorApp:
     @app.task
     async def read_stores() -> None:
         try:
-            await stores.run(settings.kafka_bootstrap_servers)
+            await stores.run()
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
@@ -205,7 +205,7 @@ def build_app(settings: Settings) -> ProcessorApp:
     @app.agent(source)
     async def process(stream: faust.StreamT) -> None:
         try:
-            await stores.ready.wait()
+            await stores.wait_ready()
             log.info("stores topic read (%d stores): consuming orders", len(stores.histories))
             manual = cast(Stream, stream).noack()  # acked in fold_ready, once folded
             streams[:] = [manual]

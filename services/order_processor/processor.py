@@ -34,7 +34,7 @@ from services.order_processor import metrics
 from services.order_processor.domain import OrderState, apply
 from services.order_processor.domain.messages import IMPORTED
 from services.order_processor.domain.status import tab_status
-from services.order_processor.stores import StoreDirectory
+from services.stores.directory import StoreDirectory
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +136,10 @@ class Processor:
 
     async def _config(self, event: Event, state: OrderState | None) -> StoreConfig | None:
         store_id = state.store_id if state else event.key.partition(":")[0]
-        config = self.stores.config_for(store_id, event.occurred_at)
+        config = self.stores.config_at(store_id, event.occurred_at)
         if config is None and isinstance(event, AmazonOrderChangedV1):
             await self.stores.sync()  # the store may have been integrated a moment ago
-            config = self.stores.config_for(store_id, event.occurred_at)
+            config = self.stores.config_at(store_id, event.occurred_at)
             if config is None:
                 raise Poison("unknown_store", f"no store {store_id!r} on the stores topic")
         return config

@@ -20,8 +20,8 @@ from services.poller.publisher import EventPublisher
 from services.poller.scheduler import StoreScheduler, owns
 from services.poller.spapi.http import HttpOrdersClient
 from services.poller.state import PollerState
-from services.poller.store_feed import StoreFeed
 from services.poller.sync import Poller, poll_store
+from services.stores.directory import StoreDirectory
 
 log = get_logger(__name__)
 
@@ -65,7 +65,7 @@ async def serve_forever(settings: Settings, stop: asyncio.Event, poller: Poller 
         listener_task = asyncio.create_task(listener.run(stop), name="notifications")
         log.info("notifications_listening")
 
-    feed = StoreFeed(settings, on_stores).start()
+    feed = StoreDirectory(settings, on_change=on_stores).start()
     log.info("poller_started", instance=settings.poller_instance, instances=settings.poller_instances)
     try:
         while not stop.is_set():

@@ -1,17 +1,17 @@
-"""Adapter: store events on the stores topic (the registry is their only writer)."""
+"""Adapter: store events on the stores topic (the registry is their only writer; the one reader
+is ``services.stores.directory``)."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
-from schemas import decode
 from schemas.events.stores import StoreConfiguredData, StoreConfiguredV1
 from schemas.topics import STORES
 from schemas.types import StoreConfig
-from services.common.kafka import end_offsets, make_consumer, make_producer, publish_sync
+from services.common.kafka import make_producer, publish_sync
 from services.common.settings import Settings
-from services.stores.history import StoreHistory, fold
+from services.stores.directory import StoreDirectory
+from services.stores.history import StoreHistory
 
 PRODUCER = "stores"
 
@@ -25,27 +25,10 @@ def configured_event(config: StoreConfig, change: str, effective_at: datetime) -
 
 
 def read_all(settings: Settings, timeout_s: float = 20.0) -> dict[str, StoreHistory]:
-    """Read the whole stores topic (no consumer group) and fold it."""
-    from kafka import TopicPartition
-
-    consumer = make_consumer(settings, None, [])
-    try:
-        tp = TopicPartition(STORES, 0)
-        consumer.assign([tp])  # no group, no commit: starts at the earliest offset
-        end = end_offsets(settings.kafka_bootstrap_servers, [tp])[tp]
-        events: list[StoreConfiguredV1] = []
-        deadline = time.monotonic() + timeout_s
-        while consumer.position(tp) < end and time.monotonic() < deadline:
-            for records in consumer.poll(500).values():
-                for r in records:
-                    ev = decode(r.value)
-                    if isinstance(ev, StoreConfiguredV1):
-                        events.append(ev)
-        if consumer.position(tp) < end:
-            raise TimeoutError(f"could not read the stores topic to its end within {timeout_s}s")
-        return fold(events)
-    finally:
-        consumer.close()
+    """Every store's history: the whole stores topic, read once to its end."""
+    directory = StoreDirectory(settings)
+    directory.read_to_end(timeout_s)
+    return directory.histories
 
 
 def publish_config(settings: Settings, config: StoreConfig, change: str,

@@ -189,7 +189,9 @@ def test_orders_purchased_before_integration_or_initially_imported_are_not_reser
 
 
 def test_event_before_the_store_existed_is_untracked() -> None:
-    state, out = run([pending(-48)])
+    """Such a fact is judged by the store's first configuration (``StoreHistory.at``), and its
+    order, bought before it was last updated and so before the integration, is not tracked."""
+    state, out = run([pending(-48, purchased=T0 - timedelta(hours=49))])
     assert out == [] and state.closed_reason == "untracked"
 
 

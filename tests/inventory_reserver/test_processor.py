@@ -18,7 +18,7 @@ from schemas.types import AmazonStatus
 from services.inventory_reserver import metrics
 from services.inventory_reserver.domain import ReservationState
 from services.inventory_reserver.processor import Reserver
-from services.inventory_reserver.stores import StoreDirectory
+from services.stores.directory import StoreDirectory
 from tests.inventory_reserver.factories import T0, item, magento_created, order_changed, store
 
 DLQ = dead_letter_topic("inventory_reserver")
@@ -36,10 +36,9 @@ class ListSink:
 
 
 def reserver(*stores: object) -> tuple[Reserver, dict[str, bytes], ListSink]:
-    directory = StoreDirectory("unused:9092", "unused")
+    directory = StoreDirectory()
     for s in stores or (store(),):
-        directory.apply(s)  # type: ignore[arg-type]
-    directory.ready.set()
+        directory.add(s)  # type: ignore[arg-type]
     table: dict[str, bytes] = {}
     sink = ListSink()
     return Reserver(table, directory, sink), table, sink

@@ -13,7 +13,7 @@ from schemas.topics import AMAZON_ORDERS, MAGENTO_RESULTS, ORDER_LIFECYCLE, RESE
 from schemas.types import AmazonStatus as S
 from services.order_processor.domain import OrderState
 from services.order_processor.processor import DEAD_LETTERS, Processor, Record
-from services.order_processor.stores import StoreDirectory
+from services.stores.directory import StoreDirectory
 from services.stores.registry import configured_event
 from tests.order_processor.factory import INTEGRATED, Script, store_config
 

@@ -14,9 +14,9 @@ from schemas.topics import AMAZON_ORDERS, ORDER_LIFECYCLE
 from schemas.types import AmazonOrder
 from services.order_processor.domain import OrderState
 from services.order_processor.processor import Processor, Record
-from services.order_processor.stores import StoreDirectory
 from services.poller.facts import order_facts
 from services.poller.mapping import map_order
+from services.stores.directory import StoreDirectory
 from services.stores.registry import configured_event
 from tests.order_processor.factory import store_config
 from tests.poller.factory import raw_order
