@@ -124,3 +124,28 @@ def test_the_dockerfile_installs_only_the_base_package() -> None:
     installs = [ln for ln in _dockerfile_lines() if re.search(r"\bpip (wheel|install)\b", ln)]
     assert installs
     assert not any("[" in ln.split("pip", 1)[1] for ln in installs), f"the image installs an extra: {installs}"
+
+
+def test_the_demo_extra_with_the_base_runs_the_demo_and_its_sandboxes() -> None:
+    """`scripts/demo.sh` installs `.[demo]`: what the demo, its dev broker and the sandboxes import when
+    loaded must come from the base install or the demo extra."""
+    from importlib.metadata import packages_distributions
+
+    owners = packages_distributions()
+    allowed = _base() | _extra("demo")
+    demo_files = [*ROOT.glob("sandbox/**/*.py"), *ROOT.glob("services/devbroker/*.py"),
+                  ROOT / "services/demo.py", ROOT / "services/supervisor.py"]
+    missing: dict[str, list[str]] = {}
+    for path in demo_files:
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for top in {m.split(".")[0] for m in modules} - FIRST_PARTY - set(sys.stdlib_module_names):
+                dists = {_name(d) for d in owners.get(top, [top])}
+                if not dists & allowed and PROVIDED_BY.get(top) not in allowed:
+                    missing.setdefault(top, []).append(str(path.relative_to(ROOT)))
+    assert not missing, f"the demo imports what neither the base nor the demo extra installs: {missing}"
