@@ -35,11 +35,11 @@ SESSIONS: tuple[tuple[str, ...], ...] = (
     ("tests/e2e/test_replay.py",),
     ("tests/e2e/test_broker_outage.py",),
     ("tests/e2e/test_broker_failure.py",),
+    ("tests/e2e/test_rebalance.py",),
 )
 E2E = tuple(paths for paths in SESSIONS if paths[0].startswith("tests/e2e/"))
-# Not in CI until its defect is found: in 1 of 5 runs, after a SIGTERM'd second inventory reserver left,
-# 10 of 48 orders kept their reservations (reserved=True after Unshipped/Canceled). Run it with --lane drills.
-DRILLS: tuple[tuple[str, ...], ...] = (("tests/e2e/test_rebalance.py",),)
+# The failure drills alone, to run them several times in a row: --lane drills
+DRILLS: tuple[tuple[str, ...], ...] = (("tests/e2e/test_broker_failure.py",), ("tests/e2e/test_rebalance.py",))
 LANES: dict[str, tuple[tuple[str, ...], ...]] = {"kafka": SESSIONS, "tansu": E2E, "drills": DRILLS}
 
 

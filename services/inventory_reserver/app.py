@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -19,6 +18,7 @@ from services.common.faust_app import App, table_options, worker_datadir
 from services.common.kafka import faust_broker_url
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH
+from services.common.output_producer import OutputProducer
 from services.common.partitioned_table import PartitionedTable
 from services.common.records import InputRecord
 from services.common.settings import Settings
@@ -26,7 +26,7 @@ from services.common.skipped_records import SkippedRecords
 from services.common.topic_admin import cluster_replication
 from services.inventory_reserver import metrics
 from services.inventory_reserver.partitions import partition_for
-from services.inventory_reserver.processor import DLQ_TOPIC, Reserver
+from services.inventory_reserver.processor import Reserver
 from services.stores.directory import StoreDirectory
 
 log = get_logger(__name__)
@@ -41,39 +41,15 @@ class CatalogueTopic(faust.Topic):
         return None
 
 
-class FaustSink:
-    def __init__(self, app: faust.App, partitions: int) -> None:
-        self._topics = {
-            name: CatalogueTopic(app, topics=[name], key_serializer="raw", value_serializer="raw",
-                                 partitions=n)
-            for name, n in ((topics.RESERVATIONS, partitions), (DLQ_TOPIC, 1))
-        }
+class AcknowledgedSink:
+    """Outputs through the app's own producer (services/common/output_producer.py), each awaited
+    until the broker acknowledges it."""
+
+    def __init__(self, producer: OutputProducer) -> None:
+        self._producer = producer
 
     async def send(self, topic: str, key: str, value: bytes) -> None:
-        fut = await self._topics[topic].send(key=key.encode(), value=value, force=True)
-        await fut  # acknowledged by the broker
-
-
-class BytesKeyed(MutableMapping[str, bytes]):
-    """A table keyed by raw bytes, seen as keyed by order-key strings."""
-
-    def __init__(self, table: MutableMapping[bytes, bytes]) -> None:
-        self._table = table
-
-    def __getitem__(self, key: str) -> bytes:
-        return self._table[key.encode()]
-
-    def __setitem__(self, key: str, value: bytes) -> None:
-        self._table[key.encode()] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self._table[key.encode()]
-
-    def __iter__(self) -> Iterator[str]:
-        return (key.decode() for key in list(self._table))
-
-    def __len__(self) -> int:
-        return len(self._table)
+        await (await self._producer.send(topic, key.encode(), value))
 
 
 @dataclass
@@ -133,7 +109,10 @@ def build_app(settings: Settings) -> ReserverApp:
     source = CatalogueTopic(app, topics=[topics.AMAZON_ORDERS, topics.MAGENTO_RESULTS],
                             key_serializer="raw", value_serializer="raw", partitions=n)
     stores = StoreDirectory(settings)
-    reserver = Reserver(BytesKeyed(PartitionedTable(table, n)), stores, FaustSink(app, n))
+    # Outputs and the table's changelog go through one plain producer, each acknowledged before
+    # the handler returns (services/common/partitioned_table.py says why not Faust's buffer).
+    outputs = OutputProducer(settings.kafka_bootstrap_servers)
+    reserver = Reserver(PartitionedTable(table, n, send=outputs.send_to), stores, AcknowledgedSink(outputs))
     bundle = ReserverApp(app, reserver, stores)
 
     skipped = SkippedRecords(settings.kafka_bootstrap_servers, app_id())

@@ -1,13 +1,15 @@
 """The reserver's event handling, independent of Faust: decode, judge, publish, store.
 
-Outputs are published (and acknowledged) before the order's new state is written, so a crash
-in between re-emits the same deterministic facts on restart instead of losing them."""
+Outputs are published (and acknowledged) before the order's new state is written, and the state's
+changelog record is acknowledged before the handler returns (so before Faust may commit the
+input offset): a crash or a rebalance in between re-emits the same deterministic facts instead of
+losing them or a state change."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from schemas import DecodeError, Event, decode, encode
@@ -18,6 +20,7 @@ from schemas.events.reservations import ReservationFailedV1, ReservationPlacedV1
 from schemas.topics import RESERVATIONS, dead_letter_topic
 from services.common.deadletters import dead_letter, record_time
 from services.common.logging import get_logger
+from services.common.partitioned_table import States
 from services.inventory_reserver import metrics
 from services.inventory_reserver.domain import Decision, ReservationState, handle, reserved_units, settle
 from services.inventory_reserver.domain.ledger import OrderInput
@@ -35,7 +38,7 @@ class UnknownStore(ValueError):
 
 
 class Reserver:
-    def __init__(self, table: MutableMapping[str, bytes], stores: StoreDirectory, sink: Sink) -> None:
+    def __init__(self, table: States, stores: StoreDirectory, sink: Sink) -> None:
         self.table = table
         self.stores = stores
         self.sink = sink
@@ -115,12 +118,12 @@ class Reserver:
             if raw is not None:
                 state = ReservationState.from_bytes(raw)
                 if state.held:
-                    yield key, state
+                    yield key.decode(), state
 
     # --- state -----------------------------------------------------------------------------
 
     def _load(self, key: str) -> ReservationState:
-        raw = self.table.get(key)
+        raw = self.table.get(key.encode())
         return ReservationState.from_bytes(raw) if raw is not None else ReservationState.new(key)
 
     async def _commit(self, before: ReservationState, decision: Decision) -> None:
@@ -128,7 +131,7 @@ class Reserver:
             await self.sink.send(RESERVATIONS, fact.key, encode(fact))
             _count(fact)
         if decision.state != before:
-            self.table[decision.state.key] = decision.state.to_bytes()
+            await self.table.put_many({decision.state.key.encode(): decision.state.to_bytes()})
             self._adjust_units(before, -1)
             self._adjust_units(decision.state, +1)
         if decision.outputs:

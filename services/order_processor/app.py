@@ -19,13 +19,13 @@ from schemas.topics import PREFIX
 from services.common.faust_app import App, table_options, worker_datadir
 from services.common.kafka import faust_broker_url
 from services.common.metrics import HEALTH
+from services.common.output_producer import OutputProducer
 from services.common.partitioned_table import PartitionedTable
 from services.common.settings import Settings
 from services.common.skipped_records import SkippedRecords
 from services.common.topic_admin import cluster_replication
 from services.order_processor import metrics
 from services.order_processor.aligner import TimeAligner
-from services.order_processor.outputs import OutputProducer
 from services.order_processor.processor import INPUT_TOPICS, Processor, Record
 from services.order_processor.watchdog import StallWatch
 from services.stores.directory import StoreDirectory

@@ -11,7 +11,7 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from schemas import DecodeError, decode, encode
 from schemas.envelope import Event
@@ -28,7 +28,7 @@ from schemas.topics import (
 )
 from schemas.types import StoreConfig
 from services.common.deadletters import dead_letter, record_time
-from services.common.partitioned_table import PartitionedTable
+from services.common.partitioned_table import States
 from services.common.records import InputRecord
 from services.order_processor import metrics
 from services.order_processor.domain import OrderState, apply
@@ -65,7 +65,7 @@ class Poison(Exception):
 
 
 class Processor:
-    def __init__(self, table: MutableMapping[bytes, bytes], stores: StoreDirectory, send: Send) -> None:
+    def __init__(self, table: States, stores: StoreDirectory, send: Send) -> None:
         self.table = table
         self.stores = stores
         self.send = send
@@ -111,10 +111,7 @@ class Processor:
         if pending:
             await asyncio.gather(*pending)
         states = {key: state.to_bytes() for key, state in staged.items()}
-        if isinstance(self.table, PartitionedTable):  # a Faust table: changelog acknowledged, then store
-            await self.table.put_many(states)
-        else:
-            self.table.update(states)
+        await self.table.put_many(states)  # changelog acknowledged, then the store
 
     def _load(self, key: bytes) -> OrderState | None:
         raw = self.table.get(key)

@@ -1,5 +1,5 @@
 """The reserver's handling around the domain (decode, dead letters, sweep, units), without
-Faust: a dict as the table, a list as the sink."""
+Faust: an in-memory table, a list as the sink."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from schemas.events.magento import MagentoOrderFailedData, MagentoOrderFailedV1
 from schemas.events.reservations import ReservationPlacedV1, ReservationReleasedV1
 from schemas.topics import AMAZON_ORDERS, MAGENTO_RESULTS, RESERVATIONS, dead_letter_topic
 from schemas.types import AmazonStatus
+from services.common.partitioned_table import InMemoryStates
 from services.inventory_reserver import metrics
 from services.inventory_reserver.domain import ReservationState
 from services.inventory_reserver.processor import Reserver
@@ -35,11 +36,11 @@ class ListSink:
         return [decode(v) for t, _, v in self.sent if t == topic]
 
 
-def reserver(*stores: object) -> tuple[Reserver, dict[str, bytes], ListSink]:
+def reserver(*stores: object) -> tuple[Reserver, InMemoryStates, ListSink]:
     directory = StoreDirectory()
     for s in stores or (store(),):
         directory.add(s)  # type: ignore[arg-type]
-    table: dict[str, bytes] = {}
+    table = InMemoryStates()
     sink = ListSink()
     return Reserver(table, directory, sink), table, sink
 
@@ -63,7 +64,7 @@ def test_placement_is_published_then_stored_and_units_follow() -> None:
     feed(r, AMAZON_ORDERS, order_changed(AmazonStatus.PENDING, T0, items=(item("SKU-A", 2),)))
     [placed] = sink.events(RESERVATIONS)
     assert isinstance(placed, ReservationPlacedV1)
-    assert ReservationState.from_bytes(table[placed.key]).held
+    assert ReservationState.from_bytes(table[placed.key.encode()]).held
     assert r.units == {("us-main", "SKU-A"): 2}
     assert sample("reserver_reserved_units", store="us-main", sku="SKU-A") == 2
     assert sample("reserver_reservations_placed_total", store="us-main") == before + 1

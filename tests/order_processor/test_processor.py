@@ -1,4 +1,4 @@
-"""The record adapter without a broker: a dict as the table, a list as the topics."""
+"""The record adapter without a broker: an in-memory table, a list as the topics."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from schemas.events.deadletter import DeadLetterV1
 from schemas.events.lifecycle import OrderStateChangedV1
 from schemas.topics import AMAZON_ORDERS, MAGENTO_RESULTS, ORDER_LIFECYCLE, RESERVATIONS
 from schemas.types import AmazonStatus as S
+from services.common.partitioned_table import InMemoryStates
 from services.order_processor.domain import OrderState
 from services.order_processor.processor import DEAD_LETTERS, Processor, Record
 from services.stores.directory import StoreDirectory
@@ -20,7 +21,7 @@ from tests.order_processor.factory import INTEGRATED, Script, store_config
 
 class Harness:
     def __init__(self, *store_ids: str) -> None:
-        self.table: dict[bytes, bytes] = {}
+        self.table = InMemoryStates()
         self.sent: list[tuple[str, bytes, bytes]] = []
         self.stores = StoreDirectory()
         for sid in store_ids:

@@ -12,6 +12,7 @@ from schemas.events.lifecycle import MagentoOrderRequestedV1
 from schemas.events.poller import AmazonOrderChangedV3
 from schemas.topics import AMAZON_ORDERS, ORDER_LIFECYCLE
 from schemas.types import AmazonOrder
+from services.common.partitioned_table import InMemoryStates
 from services.order_processor.domain import OrderState
 from services.order_processor.processor import Processor, Record
 from services.poller.facts import order_facts
@@ -28,7 +29,7 @@ def test_a_v3_fact_is_processed_like_the_facts_before_it() -> None:
     config = store_config("s1", integration_time=datetime(2026, 10, 1, tzinfo=UTC))
     stores = StoreDirectory()
     stores.add(configured_event(config, "integrated", config.integration_time))
-    table: dict[bytes, bytes] = {}
+    table = InMemoryStates()
     sent: list[tuple[str, bytes, bytes]] = []
 
     async def send(topic: str, key: bytes, value: bytes) -> None:

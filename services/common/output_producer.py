@@ -1,10 +1,14 @@
-"""The processor's own producer for its output topics (lifecycle facts, dead letters).
+"""A Faust app's own producer for its output topics and its table's changelog (the order
+processor's lifecycle facts, the reserver's reservations, their dead letters).
 
-A plain aiokafka producer rather than Faust topic channels: each output would otherwise go
-through Faust's per-message future and callback machinery, which cost more CPU than the rules
-themselves. ``send`` returns the delivery future; the processor awaits a batch's futures before
-it stores the batch's states (see processor.py). Keys are hashed by the Java-compatible murmur2
-partitioner, so an order's outputs land in the partition of its inputs."""
+A plain aiokafka producer rather than Faust topic channels or ``Table.send_changelog``: each output
+would otherwise go through Faust's per-message future and callback machinery, which cost more
+CPU than the rules themselves, and a changelog write through Faust's producer buffer may still be
+unsent when Faust commits the input offset (``ProducerBuffer.flush`` gives up after 0.1 s without
+progress, docs/tansu-notes.md "Kafka findings"), so a worker leaving the group loses it.
+``send`` returns the delivery future; a state is stored only after its outputs and its changelog
+record are acknowledged (``PartitionedTable.put_many``). Keys are hashed by the Java-compatible
+murmur2 partitioner, so an order's outputs land in the partition of its inputs."""
 
 from __future__ import annotations
 
