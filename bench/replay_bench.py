@@ -124,7 +124,7 @@ def produce(settings: Settings, orders: int, stores: int, polls: int) -> int:
 
 def child(settings_json: str, pure_python_crc: bool) -> None:
     """Run in a fresh process: the rebuild exactly as ``sales-channel replay --service orders_tab``."""
-    from services.orders_tab.projector import rebuild
+    from services.orders_tab.rebuild import rebuild
 
     if pure_python_crc:  # what a deployment without the ``crc32c`` package gets
         from kafka.record import default_records, util

@@ -207,8 +207,8 @@ def replay(settings: Settings, service: str, force: bool = False, since: datetim
         if name in FAUST_TARGETS:
             replay_faust(settings, FAUST_TARGETS[name], force=force)
         else:
-            from services.orders_tab.projector import GROUP_ID, rebuild
-            from services.orders_tab.rebuild import reapply_since
+            from services.orders_tab.projector import GROUP_ID
+            from services.orders_tab.rebuild import reapply_since, rebuild
 
             _check_idle(settings, GROUP_ID, "projector", force)
             if since is None:

@@ -274,10 +274,3 @@ def run(settings: Settings) -> None:
         lag.stop()
         projector.close()
     log.info("projector_stopped", records=stats.records, applied=stats.applied)
-
-
-def rebuild(settings: Settings) -> RunStats:
-    """Empty the Orders-tab tables and apply every event again (see ``services.orders_tab.rebuild``)."""
-    from services.orders_tab.rebuild import rebuild as run_rebuild
-
-    return run_rebuild(settings)

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from schemas.topics import ORDER_LIFECYCLE, POLLER_SYNC, STORES
 from schemas.types import MagentoState, TabStatus
 from services.common.settings import Settings
-from services.orders_tab.projector import Projector, rebuild
+from services.orders_tab.projector import Projector
+from services.orders_tab.rebuild import rebuild
 from tests.orders_tab import sample
 from tests.orders_tab.conftest import table_rows
 
