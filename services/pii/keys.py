@@ -7,7 +7,13 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 
-from schemas.events.poller import AmazonOrderChangedDataV4, AmazonOrderChangedV1, AmazonOrderChangedV4, order_changed_v3
+from schemas.events.poller import (
+    AmazonOrderChangedDataV4,
+    AmazonOrderChangedV1,
+    AmazonOrderChangedV3,
+    AmazonOrderChangedV4,
+    order_changed_v3,
+)
 from services.pii import fields
 from services.pii.crypto import open_sealed, seal
 from services.pii.removal import removed_text
@@ -25,23 +31,33 @@ class Sealer:
         self.store = store
 
     def seal_fact(self, event: AmazonOrderChangedV1) -> AmazonOrderChangedV4:
-        v3 = order_changed_v3(event)
+        return self.seal_facts([event])[0]
+
+    def seal_facts(self, events: Iterable[AmazonOrderChangedV1]) -> tuple[AmazonOrderChangedV4, ...]:
+        """Seal a page of facts: their keys read or created together, retention clocks set together."""
+        facts = [order_changed_v3(e) for e in events]
+        now = max((f.data.observed_at for f in facts), default=None)
+        if now is None:
+            return ()
+        kids = [kid_for(f.data.store_id, f.data.order.amazon_order_id) for f in facts]
+        keys = self.store.data_keys_created(kids, now)
+        sealed = tuple(self._sealed(f, kid, keys[kid]) for f, kid in zip(facts, kids, strict=True))
+        self.store.mark_all_closed((kid, f.data.order.status.value, f.occurred_at)
+                                   for f, kid in zip(sealed, kids, strict=True)
+                                   if f.data.pii_key_id is not None and closes(f.data.order.status))
+        return sealed
+
+    @staticmethod
+    def _sealed(v3: AmazonOrderChangedV3, kid: str, key: bytes | None) -> AmazonOrderChangedV4:
         d = v3.data
-        kid = kid_for(d.store_id, d.order.amazon_order_id)
-        key = self.store.data_key(kid, d.observed_at)
         order = fields.minimised(d.order)
         if key is None:  # erased: later facts of the order carry no PII
             order, key_id = fields.transform(order, lambda _: None), None
         else:
             order, key_id = fields.transform(order, lambda value: seal(key, kid, value)), kid
-            if closes(order.status):
-                self.store.mark_closed(kid, order.status.value, event.occurred_at)
         data = AmazonOrderChangedDataV4(**{**dict(d), "order": order, "pii_key_id": key_id})
         return AmazonOrderChangedV4(event_id=v3.event_id, key=v3.key, occurred_at=v3.occurred_at,
                                     producer=v3.producer, causation_id=v3.causation_id, data=data)
-
-    def seal_facts(self, events: Iterable[AmazonOrderChangedV1]) -> tuple[AmazonOrderChangedV4, ...]:
-        return tuple(self.seal_fact(e) for e in events)
 
     def seal_raw(self, store_id: str, amazon_order_id: str | None, raw: str, now: datetime) -> str | None:
         """A raw payload for a dead letter, sealed whole: under the order's data key, or, when the

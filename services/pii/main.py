@@ -7,7 +7,7 @@ import signal
 from schemas.topics import PII_ERASURES
 from services.common.kafka import make_producer, publish_sync
 from services.common.logging import get_logger
-from services.common.metrics import HEALTH
+from services.common.metrics import HEALTH, serve
 from services.common.settings import Settings
 from services.pii import service
 from services.pii.access import key_store
@@ -22,6 +22,7 @@ def run(settings: Settings) -> None:
     if store is None:
         raise SystemExit("the key service needs PII_KEK_REF (the key-encryption key's secret reference)")
     producer = make_producer(settings)
+    serve(settings.metrics_port)
     stopping = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
     log.info("key_service_started", sweep_interval_s=pii.sweep_interval_seconds,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 PREFIX = "pii1."
 
@@ -21,11 +23,26 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+_SHAPE = re.compile(r"pii1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
+_TO_STANDARD = str.maketrans("-_", "+/")
+
+
 def _unb64(text: str) -> bytes:
     try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+        return binascii.a2b_base64((text + "=" * (-len(text) % 4)).translate(_TO_STANDARD))
     except (binascii.Error, ValueError) as exc:
         raise MalformedSealed("a sealed value part is not base64url") from exc
+
+
+@lru_cache(maxsize=4096)
+def _kid(part: str) -> str:
+    """A key id part (every field of an order repeats it)."""
+    try:
+        return _unb64(part).decode()
+    except UnicodeDecodeError as exc:
+        raise MalformedSealed("a sealed value's key id is not text") from exc
 
 
 @dataclass(frozen=True)
@@ -39,16 +56,10 @@ class Sealed:
 
     @classmethod
     def parse(cls, text: str) -> Sealed:
-        if not is_sealed(text):
-            raise MalformedSealed("not a sealed value")
+        if not _SHAPE.fullmatch(text):
+            raise MalformedSealed("not a sealed value: pii1.<key id>.<nonce>.<ciphertext>, each base64url")
         parts = text[len(PREFIX):].split(".")
-        if len(parts) != 3:
-            raise MalformedSealed("a sealed value has three parts")
-        try:
-            kid = _unb64(parts[0]).decode()
-        except UnicodeDecodeError as exc:
-            raise MalformedSealed("a sealed value's key id is not text") from exc
-        return cls(kid, _unb64(parts[1]), _unb64(parts[2]))
+        return cls(_kid(parts[0]), _unb64(parts[1]), _unb64(parts[2]))
 
 
 def is_sealed(value: object) -> bool:

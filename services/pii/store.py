@@ -92,22 +92,29 @@ class KeyStore:
     # --- data keys ------------------------------------------------------------------------------
     def data_key(self, kid: str, now: datetime) -> bytes | None:
         """The order's data key, created on first use; None once the order's PII was erased."""
-        found = self.data_keys([kid])
-        if kid in found:
-            return found[kid]
-        store_id, amazon_order_id = split_order_key(kid)
-        key = new_data_key()
-        row = DataKeyRow(kid=kid, store_id=store_id, amazon_order_id=amazon_order_id,
-                         kek_version=self.ring.active, wrapped=wrap(self.ring.active_key, self.ring.active, kid, key),
-                         created_at=now)
+        return self.data_keys_created([kid], now)[kid]
+
+    def data_keys_created(self, kids: Iterable[str], now: datetime) -> dict[str, bytes | None]:
+        """Each order's data key, the missing ones created together (one transaction); None for an
+        order whose PII was erased: it never gets a key again."""
+        found = self.data_keys(kids)
+        missing = {kid: new_data_key() for kid in sorted(set(kids)) if kid not in found}
+        if not missing:
+            return found
         try:
             with transaction(self.url) as session:
-                if session.get(ErasureRow, kid) is not None:
-                    return None
-                session.add(row)
-        except IntegrityError:  # created meanwhile by another process
-            return self.data_keys([kid]).get(kid)
-        return key
+                erased = set(session.execute(select(ErasureRow.kid).where(ErasureRow.kid.in_(list(missing))))
+                             .scalars())
+                for kid, key in missing.items():
+                    if kid in erased:
+                        continue
+                    store_id, amazon_order_id = split_order_key(kid)
+                    session.add(DataKeyRow(kid=kid, store_id=store_id, amazon_order_id=amazon_order_id,
+                                           kek_version=self.ring.active, created_at=now,
+                                           wrapped=wrap(self.ring.active_key, self.ring.active, kid, key)))
+        except IntegrityError:  # some created meanwhile by another process: read what won
+            return self.data_keys(kids)
+        return {**found, **{kid: (None if kid in erased else key) for kid, key in missing.items()}}
 
     def data_keys(self, kids: Iterable[str]) -> dict[str, bytes | None]:
         """Each known order's data key, or None when it was erased; unknown orders are absent."""
@@ -116,7 +123,9 @@ class KeyStore:
             return {}
         with transaction(self.url) as session:
             rows = session.execute(select(DataKeyRow).where(DataKeyRow.kid.in_(wanted))).scalars().all()
-            erased = session.execute(select(ErasureRow.kid).where(ErasureRow.kid.in_(wanted))).scalars().all()
+            absent = sorted(set(wanted) - {r.kid for r in rows})
+            erased = session.execute(select(ErasureRow.kid).where(ErasureRow.kid.in_(absent))).scalars().all() \
+                if absent else []
         out: dict[str, bytes | None] = {kid: None for kid in erased}
         for row in rows:
             out[row.kid] = unwrap(self.ring.key(row.kek_version), row.kek_version, row.kid, row.wrapped)
@@ -124,9 +133,17 @@ class KeyStore:
 
     def mark_closed(self, kid: str, status: str, at: datetime) -> None:
         """Record when the order was first seen shipped or canceled (its retention clock)."""
+        self.mark_all_closed([(kid, status, at)])
+
+    def mark_all_closed(self, closings: Iterable[tuple[str, str, datetime]]) -> None:
+        """``mark_closed`` for several orders in one transaction (each clock is set once only)."""
+        todo = list(closings)
+        if not todo:
+            return
         with transaction(self.url) as session:
-            session.execute(update(DataKeyRow).where(DataKeyRow.kid == kid, DataKeyRow.closed_at.is_(None))
-                            .values(closed_at=at, closed_status=status))
+            for kid, status, at in todo:
+                session.execute(update(DataKeyRow).where(DataKeyRow.kid == kid, DataKeyRow.closed_at.is_(None))
+                                .values(closed_at=at, closed_status=status))
 
     def rewrap(self) -> int:
         """Re-wrap every data key not under the active KEK version; returns how many."""
