@@ -83,6 +83,7 @@ class Projector:
         self.topics = topics
         self.max_batch = max_batch
         self.engine = get_engine(settings.database_url)
+        self.pii = pii.opener(settings.database_url, settings.secrets_file)  # opens sealed buyer data
         self._next: dict[tuple[str, int], int] = {}
         self._dead_letters: Any = None
         self.consumer: KafkaConsumer = make_consumer(
@@ -163,7 +164,7 @@ class Projector:
 
     def fold_records(self, records: list[Any], stats: RunStats) -> Batch:
         """Decode, open the batch's sealed buyer data (its keys in one query), fold."""
-        batch = Batch(reveal=pii.revealed, on_erased=pii.forget)
+        batch = Batch(reveal=self.pii.reveal, on_erased=self.pii.forget)
         decoded: list[tuple[Any, Event | None]] = []
         for r in records:
             stats.records += 1
@@ -177,7 +178,7 @@ class Projector:
                 log.warning("poison_event", topic=r.topic, partition=r.partition, offset=r.offset, error=str(exc))
                 self._dead_letter(r, exc)
                 batch.consumed(r.topic, r.partition, r.offset)
-        pii.prefetch([v for _, e in decoded if isinstance(e, OrderStateChangedV1)
+        self.pii.prefetch([v for _, e in decoded if isinstance(e, OrderStateChangedV1)
                       for v in (e.data.buyer_name, e.data.buyer_email)])
         for r, event in decoded:
             if event is not None:

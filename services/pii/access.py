@@ -1,8 +1,8 @@
 """Wiring: the key store, sealer and opener of this process, from the environment.
 
 ``PII_KEK_REF`` names the KEK ring (``services.pii.kek``); the key store lives in the service
-database (``DATABASE_URL``). Without a KEK reference nothing is sealed (development only) and a
-sealed value cannot be opened."""
+database (``DATABASE_URL``). Without a KEK reference nothing is sealed (development only), and only
+values of erased orders can be read (as removed)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,6 @@ from services.pii.settings import PiiSettings
 from services.pii.store import KeyStore, upgrade
 
 log = get_logger(__name__)
-
-
-class PiiNotConfigured(RuntimeError):
-    """A sealed value met a process without a KEK reference (PII_KEK_REF)."""
 
 
 def key_store(database_url: str, secrets_file: Path | None = None, *, migrate: bool = False) -> KeyStore | None:
@@ -45,16 +41,22 @@ def sealer(database_url: str, secrets_file: Path | None = None) -> Sealer | None
     return Sealer(store)
 
 
+def opener(database_url: str, secrets_file: Path | None = None) -> Opener:
+    """An opener of sealed values. Without a KEK it still knows erased orders (their values read as
+    removed); opening a value whose key exists then raises ``NoKeyRing``."""
+    from services.common.secrets import resolve
+
+    ref = PiiSettings().kek_ref
+    return Opener(KeyStore(database_url, KeyRing.parse(resolve(ref, secrets_file)) if ref else None))
+
+
 @cache
 def process_opener() -> Opener:
     """This process's opener (the writer's), built on first use."""
     from services.common.settings import get_settings
 
     settings = get_settings()
-    store = key_store(settings.database_url, settings.secrets_file)
-    if store is None:
-        raise PiiNotConfigured("a sealed PII value needs PII_KEK_REF to be opened")
-    return Opener(store)
+    return opener(settings.database_url, settings.secrets_file)
 
 
 def opened(order: fields.OrderT) -> fields.OrderT:
@@ -64,23 +66,3 @@ def opened(order: fields.OrderT) -> fields.OrderT:
     if first is None or not is_sealed(first):
         return order
     return process_opener().open_order(order)
-
-
-def revealed(value: str | None) -> str | None:
-    """For display (the Orders tab): a clear value as it is, a sealed one opened, or the removal
-    text where its PII was erased."""
-    if value is None or not is_sealed(value):
-        return value
-    return process_opener().reveal(value)
-
-
-def prefetch(values: list[str | None]) -> None:
-    """Load the data keys of the sealed values among ``values`` in one query."""
-    if any(v is not None and is_sealed(v) for v in values):
-        process_opener().prefetch(values)
-
-
-def forget(kid: str) -> None:
-    """An erasure was heard: drop the order's cached data key, if this process holds one."""
-    if process_opener.cache_info().currsize:
-        process_opener().forget(kid)

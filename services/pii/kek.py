@@ -19,6 +19,10 @@ class BadKeyRing(ValueError):
     pass
 
 
+class NoKeyRing(RuntimeError):
+    """A data key had to be wrapped or unwrapped by a process without a KEK (``PII_KEK_REF`` unset)."""
+
+
 @dataclass(frozen=True)
 class KeyRing:
     active: str

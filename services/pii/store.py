@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from schemas.envelope import order_key, split_order_key
 from services.common.db import Base, transaction
 from services.pii.crypto import new_data_key, unwrap, wrap
-from services.pii.kek import KeyRing
+from services.pii.kek import KeyRing, NoKeyRing
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -85,9 +85,16 @@ class Erasure:
 
 
 class KeyStore:
-    def __init__(self, url: str, ring: KeyRing) -> None:
+    def __init__(self, url: str, ring: KeyRing | None) -> None:
+        """``ring`` None: a store that can only tell erased orders (a process without the KEK)."""
         self.url = url
         self.ring = ring
+
+    @property
+    def keyring(self) -> KeyRing:
+        if self.ring is None:
+            raise NoKeyRing("buyer PII data keys need the KEK: set PII_KEK_REF")
+        return self.ring
 
     # --- data keys ------------------------------------------------------------------------------
     def data_key(self, kid: str, now: datetime) -> bytes | None:
@@ -110,8 +117,8 @@ class KeyStore:
                         continue
                     store_id, amazon_order_id = split_order_key(kid)
                     session.add(DataKeyRow(kid=kid, store_id=store_id, amazon_order_id=amazon_order_id,
-                                           kek_version=self.ring.active, created_at=now,
-                                           wrapped=wrap(self.ring.active_key, self.ring.active, kid, key)))
+                                           kek_version=self.keyring.active, created_at=now,
+                                           wrapped=wrap(self.keyring.active_key, self.keyring.active, kid, key)))
         except IntegrityError:  # some created meanwhile by another process: read what won
             return self.data_keys(kids)
         return {**found, **{kid: (None if kid in erased else key) for kid, key in missing.items()}}
@@ -128,7 +135,7 @@ class KeyStore:
                 if absent else []
         out: dict[str, bytes | None] = {kid: None for kid in erased}
         for row in rows:
-            out[row.kid] = unwrap(self.ring.key(row.kek_version), row.kek_version, row.kid, row.wrapped)
+            out[row.kid] = unwrap(self.keyring.key(row.kek_version), row.kek_version, row.kid, row.wrapped)
         return out
 
     def mark_closed(self, kid: str, status: str, at: datetime) -> None:
@@ -149,12 +156,12 @@ class KeyStore:
         """Re-wrap every data key not under the active KEK version; returns how many."""
         done = 0
         with transaction(self.url) as session:
-            rows = session.execute(select(DataKeyRow).where(DataKeyRow.kek_version != self.ring.active)
+            rows = session.execute(select(DataKeyRow).where(DataKeyRow.kek_version != self.keyring.active)
                                    .with_for_update()).scalars().all()
             for row in rows:
-                key = unwrap(self.ring.key(row.kek_version), row.kek_version, row.kid, row.wrapped)
-                row.wrapped = wrap(self.ring.active_key, self.ring.active, row.kid, key)
-                row.kek_version = self.ring.active
+                key = unwrap(self.keyring.key(row.kek_version), row.kek_version, row.kid, row.wrapped)
+                row.wrapped = wrap(self.keyring.active_key, self.keyring.active, row.kid, key)
+                row.kek_version = self.keyring.active
                 done += 1
         return done
 

@@ -96,3 +96,21 @@ def test_a_closing_fact_starts_the_retention_clock(keystore: KeyStore) -> None:
     [held] = keystore.held()
     assert held.closed_at == shipped.occurred_at and held.closed_status == "SHIPPED"
     assert all(is_sealed(v) for v in pii_values(sealer.seal_fact(shipped).data.order))
+
+
+def test_without_the_kek_erased_values_read_as_removed_and_others_refuse(keystore: KeyStore) -> None:
+    import pytest
+
+    from services.pii.kek import NoKeyRing
+
+    sealer = Sealer(keystore)
+    kept = sealer.seal_fact(fact())
+    other = fact().model_copy(update={"key": "s1:222"})
+    other = other.model_copy(update={"data": other.data.model_copy(update={
+        "order": other.data.order.model_copy(update={"amazon_order_id": "222"})})})
+    gone = sealer.seal_fact(other)
+    keystore.destroy(kid_for("s1", "222"), "retention", T0)
+    blind = Opener(KeyStore(keystore.url, None))
+    assert blind.reveal(gone.data.order.buyer_name) == REMOVED
+    with pytest.raises(NoKeyRing):
+        blind.reveal(kept.data.order.buyer_name)
