@@ -42,11 +42,12 @@ from schemas.events.poller import (  # noqa: E402
 )
 from schemas.registry import decode, encode  # noqa: E402
 from schemas.types import Address, AmazonStatus, FulfillmentChannel, Money, OrderSettings  # noqa: E402
+from services.common.db import upgrade  # noqa: E402
 from services.magento_writer.payload import OrderOptions, build_order_entity  # noqa: E402
 from services.pii import access  # noqa: E402
 from services.pii.kek import KeyRing, new_kek_text  # noqa: E402
 from services.pii.keys import Opener, Sealer  # noqa: E402
-from services.pii.store import KeyStore, upgrade  # noqa: E402
+from services.pii.store import KeyStore  # noqa: E402
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -131,11 +131,9 @@ def topics_list() -> None:
 def db_upgrade() -> None:
     """Apply every service's migrations."""
     from services.common.db import upgrade
-    from services.pii.store import upgrade as upgrade_key_store
 
     s = _settings()
     upgrade(s.database_url)
-    upgrade_key_store(s.database_url)  # the key service's branch keeps its own version table
     console.print("database is up to date")
 
 

@@ -131,7 +131,6 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
     from services.devbroker import start_broker
     from services.orders_tab.requests import publish_retry
     from services.pii.kek import new_kek_text
-    from services.pii.store import upgrade as upgrade_key_store
     from services.stores import registry
 
     console = Console()
@@ -196,7 +195,6 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
         with console.status("[2/6] Creating topics and the SQLite database…"):
             ensure_topics(settings)
             upgrade(settings.database_url)
-            upgrade_key_store(settings.database_url)
         console.print(f"[green]✓[/green] topics created; database {db_path}")
 
         with console.status("[3/6] Starting the SP-API and Magento sandboxes…"):

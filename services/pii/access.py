@@ -15,20 +15,22 @@ from services.pii.kek import KeyRing
 from services.pii.keys import Opener, Sealer
 from services.pii.sealed import is_sealed
 from services.pii.settings import PiiSettings
-from services.pii.store import KeyStore, upgrade
+from services.pii.store import KeyStore
 
 log = get_logger(__name__)
 
 
 def key_store(database_url: str, secrets_file: Path | None = None, *, migrate: bool = False) -> KeyStore | None:
-    """The key store, or None when no KEK is configured. ``migrate``: apply its branch first (the key
-    service, its owner, does on start; ``sales-channel db upgrade`` does too)."""
+    """The key store, or None when no KEK is configured. ``migrate``: apply the migrations first (the
+    key service, its owner, does on start; ``sales-channel db upgrade`` does too)."""
     from services.common.secrets import resolve
 
     pii = PiiSettings()
     if pii.kek_ref is None:
         return None
     if migrate:
+        from services.common.db import upgrade
+
         upgrade(database_url)
     return KeyStore(database_url, KeyRing.parse(resolve(pii.kek_ref, secrets_file)))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import Boolean, DateTime, LargeBinary, String, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +18,6 @@ from schemas.envelope import order_key, split_order_key
 from services.common.db import Base, transaction
 from services.pii.crypto import new_data_key, unwrap, wrap
 from services.pii.kek import KeyRing, NoKeyRing
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class DataKeyRow(Base):
@@ -46,17 +43,6 @@ class ErasureRow(Base):
     reason: Mapped[str] = mapped_column(String(32), nullable=False)  # retention | request
     erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     published: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-
-
-def upgrade(url: str) -> None:
-    """Apply the key service's branch (its own version table)."""
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(cfg, "heads")
 
 
 def _aware(value: datetime | None) -> datetime | None:

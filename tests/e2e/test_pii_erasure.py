@@ -33,7 +33,7 @@ from services.pii.removal import REMOVED
 from services.pii.retention import RetentionPolicy
 from services.pii.sealed import Sealed
 from services.pii.service import publish_erasures, sweep
-from services.pii.store import KeyStore, kid_for, upgrade
+from services.pii.store import KeyStore, kid_for
 from tests.e2e.pipeline import Pipeline, pipeline
 from tests.harness import TopicReader, wait_until
 
@@ -93,7 +93,6 @@ def _logs(p: Pipeline) -> bytes:
 
 @pytest.fixture(scope="module")
 def run(topics: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    upgrade(topics.database_url)
     now = datetime.now(UTC).replace(microsecond=0)
     uid = uuid.uuid4().hex[:8]
     store_id = f"pii-{uid}"

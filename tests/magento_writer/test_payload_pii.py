@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from schemas.types import OrderSettings
+from services.common.db import upgrade
 from services.magento_writer.customers import wants_account
 from services.magento_writer.payload import OrderOptions, build_order_entity
 from services.pii import access
 from services.pii.crypto import seal
 from services.pii.fields import transform
 from services.pii.keys import Opener
-from services.pii.store import KeyStore, kid_for, upgrade
+from services.pii.store import KeyStore, kid_for
 from tests.magento_writer.factories import amazon_order, target
 from tests.pii.conftest import T0, ring
 

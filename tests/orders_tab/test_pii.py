@@ -14,7 +14,6 @@ from schemas.types import AmazonStatus, FulfillmentChannel, MagentoState, TabSta
 from services.common.db import get_engine, upgrade
 from services.orders_tab.apply import Batch
 from services.orders_tab.store import write_batch
-from services.pii import store as pii_store
 from services.pii.crypto import seal
 from services.pii.keys import Opener
 from services.pii.removal import REMOVED
@@ -48,7 +47,6 @@ def erased() -> PiiErasedV1:
 def test_sealed_buyer_data_is_shown_then_removed_and_a_replay_agrees(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/tab.db"
     upgrade(url)
-    pii_store.upgrade(url)
     keys = KeyStore(url, ring("1"))
     kid = kid_for("s1", "A")
     key = keys.data_key(kid, T0)

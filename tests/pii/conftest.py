@@ -16,8 +16,9 @@ from schemas.events.poller import (
     TaxRegistration,
 )
 from schemas.types import Address, AmazonStatus, FulfillmentChannel, Money
+from services.common.db import upgrade
 from services.pii.kek import KeyRing
-from services.pii.store import KeyStore, upgrade
+from services.pii.store import KeyStore
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 NAME, EMAIL, LINE1, LINE2 = "Grace Hopper", "grace.h@marketplace.amazon.com", "1 Navy Yard Rd", "Apt 7"

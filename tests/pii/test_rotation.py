@@ -12,7 +12,7 @@ import pytest
 from schemas.events.poller import AmazonOrderChangedV4
 from services.pii.kek import KeyRing
 from services.pii.keys import Opener, Sealer
-from services.pii.store import KeyStore, upgrade
+from services.pii.store import KeyStore
 
 from .conftest import NAME, ring
 from .test_keys import fact
@@ -20,8 +20,7 @@ from .test_keys import fact
 pytestmark = pytest.mark.integration
 
 
-def test_rotation_while_orders_flow_keeps_every_order_readable(pg_url: str) -> None:
-    upgrade(pg_url)
+def test_rotation_while_orders_flow_keeps_every_order_readable(migrated_pg_url: str) -> None:
     old = ring("1")
     new_key = ring("2").key("2")
     both = KeyRing(active="2", keys={"1": old.key("1"), "2": new_key})
@@ -41,16 +40,17 @@ def test_rotation_while_orders_flow_keeps_every_order_readable(pg_url: str) -> N
             if n == 20:
                 rotated.set()  # the rolling restart: new processes read the new ring
 
-    flowing = threading.Thread(target=flow, args=(Sealer(KeyStore(pg_url, old)), Sealer(KeyStore(pg_url, both))))
+    sealers = (Sealer(KeyStore(migrated_pg_url, old)), Sealer(KeyStore(migrated_pg_url, both)))
+    flowing = threading.Thread(target=flow, args=sealers)
     flowing.start()
     assert rotated.wait(30)
     rewrapped = 0
     while flowing.is_alive():
-        rewrapped += KeyStore(pg_url, both).rewrap()
+        rewrapped += KeyStore(migrated_pg_url, both).rewrap()
     flowing.join()
-    rewrapped += KeyStore(pg_url, both).rewrap()
+    rewrapped += KeyStore(migrated_pg_url, both).rewrap()
     assert rewrapped >= 21 and len(sealed) == 60
-    held = [h for h in KeyStore(pg_url, only_new).held() if h.store_id == store]
+    held = [h for h in KeyStore(migrated_pg_url, only_new).held() if h.store_id == store]
     assert len(held) == 60 and {h.kek_version for h in held} == {"2"}
-    opener = Opener(KeyStore(pg_url, only_new))  # the old version is gone from the secret
+    opener = Opener(KeyStore(migrated_pg_url, only_new))  # the old version is gone from the secret
     assert all(opener.open_order(e.data.order).buyer_name == NAME for e in sealed)

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from services.common.db import get_engine
-from services.pii.store import KeyStore, kid_for, upgrade
+from services.common.db import get_engine, upgrade
+from services.pii.store import KeyStore, kid_for
 
 from .conftest import T0, ring
 
@@ -65,7 +65,6 @@ def test_key_store_on_sqlite(sqlite_url: str) -> None:
 
 
 @pytest.mark.integration
-def test_key_store_on_postgresql(pg_url: str) -> None:
-    upgrade(pg_url)
-    upgrade(pg_url)  # idempotent
-    _exercise(pg_url)
+def test_key_store_on_postgresql(migrated_pg_url: str) -> None:
+    upgrade(migrated_pg_url)  # idempotent
+    _exercise(migrated_pg_url)

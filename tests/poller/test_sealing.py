@@ -15,7 +15,6 @@ from services.common.db import upgrade
 from services.pii.keys import Opener, Sealer
 from services.pii.sealed import is_sealed, key_id_of
 from services.pii.store import KeyStore
-from services.pii.store import upgrade as upgrade_keys
 from services.poller.mapping import map_order
 from services.poller.state import PollerState
 from services.poller.sync import Poller, process_orders
@@ -38,7 +37,6 @@ class Published:
 def _poller(tmp_path: Path) -> tuple[Poller, Published, KeyStore]:
     url = f"sqlite:///{tmp_path}/poller.db"
     upgrade(url)
-    upgrade_keys(url)
     keys = KeyStore(url, ring("1"))
     published = Published()
     poller = Poller(client=None, state=PollerState(url), publisher=published,  # type: ignore[arg-type]
