@@ -60,17 +60,30 @@ def image_files() -> set[str]:
     return {p for p in context if any(p == s or p.startswith(s + "/") for s in sources)}
 
 
-def _third_party_imports(path: Path) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+def _imports(path: Path, loaded_only: bool = False) -> list[str]:
+    """Absolute imports of a module; ``loaded_only``: its module-level ones (what loading it imports)."""
+    tree = ast.parse(path.read_text(), str(path))
+    modules: list[str] = []
+    for node in tree.body if loaded_only else ast.walk(tree):
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            modules += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        else:
-            continue
-        found |= {n.split(".")[0] for n in names} - FIRST_PARTY - set(sys.stdlib_module_names)
-    return found
+            modules.append(node.module)
+    return modules
+
+
+def _undeclared(paths: list[Path], allowed: set[str], loaded_only: bool = False) -> dict[str, list[str]]:
+    """Third-party modules these files import that no distribution in ``allowed`` provides."""
+    from importlib.metadata import packages_distributions
+
+    owners = packages_distributions()
+    missing: dict[str, list[str]] = {}
+    for path in paths:
+        tops = {m.split(".")[0] for m in _imports(path, loaded_only)} - FIRST_PARTY - set(sys.stdlib_module_names)
+        for top in sorted(tops):
+            if not {_name(d) for d in owners.get(top, [top])} & allowed and PROVIDED_BY.get(top) not in allowed:
+                missing.setdefault(top, []).append(str(path.relative_to(ROOT)))
+    return missing
 
 
 def test_the_base_install_holds_no_dev_broker_sandbox_or_test_tool() -> None:
@@ -85,16 +98,8 @@ def test_the_extras_carry_the_dev_broker_and_sandboxes() -> None:
 
 
 def test_every_library_the_image_imports_is_declared_in_the_base_install() -> None:
-    from importlib.metadata import packages_distributions
-
-    owners = packages_distributions()
-    base = _base()
-    undeclared: dict[str, list[str]] = {}
-    for rel in sorted(f for f in image_files() if f.endswith(".py")):
-        for module in _third_party_imports(ROOT / rel):
-            dists = {_name(d) for d in owners.get(module, [module])}
-            if not dists & base and PROVIDED_BY.get(module) not in base:
-                undeclared.setdefault(module, []).append(rel)
+    code = [ROOT / f for f in sorted(image_files()) if f.endswith(".py")]
+    undeclared = _undeclared(code, _base())
     assert not undeclared, f"imported by the image's code but not in [project].dependencies: {undeclared}"
 
 
@@ -113,10 +118,7 @@ def test_the_image_code_imports_no_dev_module_at_load_time() -> None:
     dev_modules = ("sandbox", "tests", "bench", "services.devbroker", "services.demo", "services.supervisor")
     offenders = []
     for rel in sorted(f for f in image_files() if f.endswith(".py")):
-        for node in ast.parse((ROOT / rel).read_text()).body:
-            modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                       else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            offenders += [f"{rel}: {m}" for m in modules if m.startswith(dev_modules)]
+        offenders += [f"{rel}: {m}" for m in _imports(ROOT / rel, loaded_only=True) if m.startswith(dev_modules)]
     assert not offenders, offenders
 
 
@@ -129,23 +131,7 @@ def test_the_dockerfile_installs_only_the_base_package() -> None:
 def test_the_demo_extra_with_the_base_runs_the_demo_and_its_sandboxes() -> None:
     """`scripts/demo.sh` installs `.[demo]`: what the demo, its dev broker and the sandboxes import when
     loaded must come from the base install or the demo extra."""
-    from importlib.metadata import packages_distributions
-
-    owners = packages_distributions()
-    allowed = _base() | _extra("demo")
     demo_files = [*ROOT.glob("sandbox/**/*.py"), *ROOT.glob("services/devbroker/*.py"),
                   ROOT / "services/demo.py", ROOT / "services/supervisor.py"]
-    missing: dict[str, list[str]] = {}
-    for path in demo_files:
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.Import):
-                modules = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules = [node.module]
-            else:
-                continue
-            for top in {m.split(".")[0] for m in modules} - FIRST_PARTY - set(sys.stdlib_module_names):
-                dists = {_name(d) for d in owners.get(top, [top])}
-                if not dists & allowed and PROVIDED_BY.get(top) not in allowed:
-                    missing.setdefault(top, []).append(str(path.relative_to(ROOT)))
+    missing = _undeclared(demo_files, _base() | _extra("demo"), loaded_only=True)
     assert not missing, f"the demo imports what neither the base nor the demo extra installs: {missing}"
