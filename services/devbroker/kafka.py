@@ -83,8 +83,13 @@ def ensure_jars(progress: Callable[[str], None] = print) -> Path:
 
 
 def new_cluster_id() -> str:
-    """A KRaft cluster id: a random UUID, base64url without padding (what ``random-uuid`` prints)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A KRaft cluster id: a random UUID, base64url without padding (what ``random-uuid`` prints).
+    Like Kafka's ``Uuid.randomUuid``, never one starting with "-": ``kafka-storage format -t -x…``
+    would read it as an option and the node would not start (1 id in 64)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 @dataclass

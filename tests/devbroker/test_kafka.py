@@ -24,6 +24,11 @@ def test_cluster_ids_are_sixteen_random_bytes_base64url() -> None:
         assert len(cid) == 22 and len(base64.urlsafe_b64decode(cid + "==")) == 16
 
 
+def test_cluster_ids_never_start_with_a_dash() -> None:
+    # One random id in 64 would; the storage tool would take it for an option and the node never start.
+    assert not [cid for cid in (new_cluster_id() for _ in range(5000)) if cid.startswith("-")]
+
+
 def _props(node: KafkaNode) -> dict[str, str]:
     return dict(line.split("=", 1) for line in node.config_path.read_text().splitlines())
 
