@@ -3,8 +3,9 @@ Orders tab's ``Opener``. Only these two hold data keys; nothing else ever sees c
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from schemas.events.poller import (
@@ -75,17 +76,31 @@ class Sealer:
 
 class Opener:
     """Opens sealed values. A value whose key was destroyed opens to None (``reveal``: the removal
-    text); clear values (facts published before sealing) pass unchanged. Keys are cached (bounded);
-    ``forget`` drops one when its erasure is heard."""
+    text); clear values (facts published before sealing) pass unchanged. Keys are cached, bounded in
+    number and for at most ``cache_seconds``: a destroyed key leaves the memory of every process that
+    held it within that time, whether or not the process hears the erasure (``forget``)."""
 
-    def __init__(self, store: KeyStore, cache_size: int = 10_000) -> None:
+    def __init__(self, store: KeyStore, cache_size: int = 10_000, cache_seconds: float = 300.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.cache_size = cache_size
+        self.cache_seconds = cache_seconds
+        self.clock = clock
         self._keys: OrderedDict[str, bytes | None] = OrderedDict()
+        self._cached_at: dict[str, float] = {}
         self._reasons: dict[str, str] = {}
+
+    def _expire(self) -> None:
+        horizon = self.clock() - self.cache_seconds
+        while self._keys:
+            oldest = next(iter(self._keys))
+            if self._cached_at[oldest] > horizon:
+                return
+            self.forget(oldest)
 
     def prefetch(self, values: Iterable[str | None]) -> None:
         """Load the keys of every sealed value in ``values`` with one query."""
+        self._expire()
         kids = {Sealed.parse(v).kid for v in values if v is not None and is_sealed(v)} - set(self._keys)
         if not kids:
             return
@@ -98,19 +113,21 @@ class Opener:
 
     def _remember(self, kid: str, key: bytes | None) -> None:
         self._keys[kid] = key
-        self._keys.move_to_end(kid)
+        self._keys.move_to_end(kid)  # insertion order is load order: _expire drops from the front
+        self._cached_at[kid] = self.clock()
         while len(self._keys) > self.cache_size:
-            old, _ = self._keys.popitem(last=False)
-            self._reasons.pop(old, None)
+            self.forget(next(iter(self._keys)))
 
     def forget(self, kid: str) -> None:
         self._keys.pop(kid, None)
+        self._cached_at.pop(kid, None)
         self._reasons.pop(kid, None)
 
     def open(self, value: str) -> str | None:
         if not is_sealed(value):
             return value
         sealed = Sealed.parse(value)
+        self._expire()
         if sealed.kid not in self._keys:
             self.prefetch([value])
         key = self._keys.get(sealed.kid)

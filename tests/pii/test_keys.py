@@ -76,6 +76,19 @@ def test_after_erasure_nothing_opens_and_later_facts_carry_no_pii(keystore: KeyS
     assert later.data.pii_key_id is None and list(pii_values(later.data.order)) == []
 
 
+def test_a_destroyed_key_leaves_an_openers_cache_within_its_lifetime_unheard(keystore: KeyStore) -> None:
+    now = [0.0]
+    sealed = Sealer(keystore).seal_fact(fact())
+    opener = Opener(keystore, cache_seconds=300.0, clock=lambda: now[0])
+    assert opener.open(sealed.data.order.buyer_name or "") == NAME
+    keystore.destroy(kid_for("s1", "111-0000000-0000001"), "retention", T0 + timedelta(days=30))
+    now[0] = 299.0
+    assert opener.open(sealed.data.order.buyer_name or "") == NAME  # still cached: the erasure was not heard
+    now[0] = 300.0
+    assert opener.open(sealed.data.order.buyer_name or "") is None
+    assert opener.reveal(sealed.data.order.buyer_email) == REMOVED
+
+
 def test_a_request_erasure_reads_as_such(keystore: KeyStore) -> None:
     sealed = Sealer(keystore).seal_fact(fact())
     keystore.destroy(kid_for("s1", "111-0000000-0000001"), "request", T0)
