@@ -50,10 +50,14 @@ def _service(target: str, *args: Any) -> Any:
     """Run a long-running service, watching its broker (``/healthz`` 503 and one log line per
     change while no broker answers; services/common/broker_watch.py)."""
     from services.common.broker_watch import BrokerWatch
+    from services.common.settings import Misconfigured
 
     settings = args[0]
     BrokerWatch(settings.kafka_bootstrap_servers).start()
-    return _run(target, *args)
+    try:
+        return _run(target, *args)
+    except Misconfigured as exc:
+        _fail(str(exc))
 
 
 def _fail(message: str) -> None:

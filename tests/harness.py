@@ -57,6 +57,17 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+PII_KEK_ENV = {"PII_KEK_REF": "file:pii-kek"}  # with pii_kek_secret() in the test's secrets file
+
+
+def pii_kek_secret() -> dict[str, object]:
+    """A fresh KEK ring for a test's secrets file, under the name PII_KEK_ENV refers to: the poller
+    refuses to publish buyer PII unsealed, so every service a test runs seals as production does."""
+    from services.pii.kek import new_kek_text
+
+    return {"pii-kek": {"active": "1", "keys": {"1": new_kek_text()}}}
+
+
 class ServiceProcess:
     """One ``sales-channel <command>`` running as a child process, its output in a log file."""
 

@@ -131,6 +131,9 @@ SERVICE_COMMANDS = {
     "inventory-reserver": "inventory_reserver",
     "projector": "projector",
     "web": "web",
+    "key-service": "key_service",
+    "fulfillment-reader": "fulfillment_reader",
+    "shipment-confirmer": "shipment_confirmer",
 }
 
 

@@ -10,8 +10,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from services.common.settings import Misconfigured
 
-class SecretNotFound(LookupError):
+
+class SecretNotFound(Misconfigured, LookupError):
     pass
 
 

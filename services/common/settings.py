@@ -12,6 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DATA_DIR = Path(".sales-channel")
 
 
+class Misconfigured(Exception):
+    """A setting or secret a service cannot start without is missing or wrong; the message says
+    what to set. ``sales-channel`` prints it as an error and exits 2 instead of a traceback."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
 

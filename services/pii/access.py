@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from services.common.logging import get_logger
+from services.common.settings import Misconfigured
 from services.pii import fields
 from services.pii.kek import KeyRing
 from services.pii.keys import Opener, Sealer
@@ -35,12 +36,24 @@ def key_store(database_url: str, secrets_file: Path | None = None, *, migrate: b
     return KeyStore(database_url, KeyRing.parse(resolve(pii.kek_ref, secrets_file)))
 
 
+class SealingNotConfigured(Misconfigured):
+    """The poller would publish buyer PII in the clear."""
+
+
 def sealer(database_url: str, secrets_file: Path | None = None) -> Sealer | None:
+    """The poller's sealer. Without a KEK it refuses (``SealingNotConfigured``) unless sealing is
+    switched off on purpose (``PII_SEALING=off``, development only)."""
     store = key_store(database_url, secrets_file)
-    if store is None:
-        log.warning("pii_sealing_off", hint="set PII_KEK_REF: buyer PII is published in the clear")
+    if store is not None:
+        return Sealer(store)
+    if PiiSettings().sealing == "off":
+        log.warning("pii_sealing_off", hint="PII_SEALING=off: buyer PII is published in the clear (development only)")
         return None
-    return Sealer(store)
+    raise SealingNotConfigured(
+        "PII_KEK_REF is not set: buyer PII must be sealed before it is published (Amazon's Data Protection "
+        "Policy). Put a KEK ring in a secret ({\"active\": \"1\", \"keys\": {\"1\": \"<openssl rand -base64 32>\"}}) "
+        "and set PII_KEK_REF to it (e.g. file:pii-kek); for development only, PII_SEALING=off publishes it "
+        "in the clear.")
 
 
 def opener(database_url: str, secrets_file: Path | None = None) -> Opener:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,9 +14,11 @@ from services.pii.retention import MAX_DAYS, RetentionPolicy
 class PiiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PII_", extra="ignore", case_sensitive=False)
 
-    # Secret reference of the KEK ring (``services.pii.kek``). Unset: PII is not sealed (development
-    # only; the poller warns at start). Production sets it, e.g. ``env:PII_KEK``.
+    # Secret reference of the KEK ring (``services.pii.kek``), e.g. ``env:PII_KEK``. Required: the
+    # poller refuses to start without it, unless ``PII_SEALING=off`` (development only: buyer PII is
+    # then published in the clear, and the poller says so at start).
     kek_ref: str | None = None
+    sealing: Literal["on", "off"] = "on"
     retention_days: float = Field(default=MAX_DAYS, gt=0, le=MAX_DAYS)
     # Per-store periods in days, JSON: PII_RETENTION_BY_STORE='{"store-1": 14}'
     retention_by_store: dict[str, float] = Field(default_factory=dict)

@@ -32,10 +32,10 @@ def build_poller(settings: Settings, client: HttpOrdersClient | None = None) -> 
     def resolve(ref: str) -> object:
         return secrets.resolve(ref, settings.secrets_file)
 
+    seal = sealer(settings.database_url, settings.secrets_file)  # first: refuses at once without a KEK
     client = client or HttpOrdersClient(lwa_token_url=settings.lwa_token_url, resolver=resolve)
     return Poller(client=client, state=PollerState(settings.database_url),
-                  publisher=EventPublisher(make_producer(settings)),
-                  sealer=sealer(settings.database_url, settings.secrets_file))
+                  publisher=EventPublisher(make_producer(settings)), sealer=seal)
 
 
 async def serve_forever(settings: Settings, stop: asyncio.Event, poller: Poller | None = None) -> None:

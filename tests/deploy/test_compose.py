@@ -25,6 +25,7 @@ import yaml
 from services.cli import app
 from services.common.metrics import SERVICE_COMMANDS
 from services.common.settings import Settings
+from services.pii.settings import PiiSettings
 from tests.deploy.catalogue import DEPLOY, ROOT
 
 SCHEMA = DEPLOY / "compose-spec.schema.json"
@@ -214,6 +215,7 @@ def test_references_between_services_hold() -> None:
 def test_environment_is_settings_and_scaling_is_consistent() -> None:
     doc = compose()
     fields = {name.upper() for name in Settings.model_fields}
+    fields |= {f"PII_{name.upper()}" for name in PiiSettings.model_fields}  # the key settings (services/pii)
     partitions = None
     pollers: dict[str, tuple[int, int]] = {}
     for name, svc in project_services(doc).items():

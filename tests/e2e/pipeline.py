@@ -24,7 +24,7 @@ from schemas.types import OrderSettings, StoreConfig
 from services.common.settings import Settings
 from services.devbroker import free_port
 from services.stores import registry
-from tests.harness import ServiceProcess, settings_env, wait_until
+from tests.harness import PII_KEK_ENV, ServiceProcess, pii_kek_secret, settings_env, wait_until
 
 SERVICE_COMMANDS = ("poller", "order-processor", "inventory-reserver", "magento-writer", "projector")
 TAB_TOKEN = "e2e-orders-tab-token"
@@ -132,9 +132,11 @@ def pipeline(settings: Settings, tmp_path: Path, amazon_now: datetime) -> Iterat
     amazon_srv = serve_in_thread(spapi_app(amazon))
     magento_srv = serve_in_thread(magento_app(magento))
     secrets_file = tmp_path / "secrets.json"
-    secrets_file.write_text(json.dumps({"magento": magento.issue_admin_token(ttl_s=None), "orders-tab": TAB_TOKEN}))
+    secrets_file.write_text(json.dumps({"magento": magento.issue_admin_token(ttl_s=None), "orders-tab": TAB_TOKEN,
+                                        **pii_kek_secret()}))
     env = {**settings_env(settings), "SECRETS_FILE": str(secrets_file), "MAGENTO_BASE_URL": magento_srv.url,
-           "MAGENTO_AUTH_REF": "file:magento", "WEB_ADMIN_TOKEN_REF": "file:orders-tab", "LOG_FORMAT": "console"}
+           "MAGENTO_AUTH_REF": "file:magento", "WEB_ADMIN_TOKEN_REF": "file:orders-tab", "LOG_FORMAT": "console",
+           **PII_KEK_ENV}
     p = Pipeline(settings, amazon, magento, amazon_srv, magento_srv, secrets_file, env)
     try:
         yield p

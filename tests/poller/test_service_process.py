@@ -14,7 +14,7 @@ from schemas.topics import AMAZON_ORDERS
 from services.common.settings import Settings
 from services.devbroker import free_port
 from services.stores.registry import publish_config
-from tests.harness import ServiceProcess, TopicReader, settings_env, wait_until
+from tests.harness import PII_KEK_ENV, ServiceProcess, TopicReader, pii_kek_secret, settings_env, wait_until
 from tests.poller.conftest import Sandbox
 from tests.poller.factory import store_config
 
@@ -28,7 +28,7 @@ def test_killed_poller_resumes_without_loss_and_stops_on_sigterm(topics: Setting
     secrets_file = tmp_path / "secrets.json"
     secrets_file.write_text(json.dumps({"proc-lwa": {
         "client_id": creds.client_id, "client_secret": creds.client_secret,
-        "refresh_token": creds.refresh_token, "token_url": f"{sb.url}/auth/o2/token"}}))
+        "refresh_token": creds.refresh_token, "token_url": f"{sb.url}/auth/o2/token"}, **pii_kek_secret()}))
     store = store_config("proc-store", sb.url, integration_time=datetime.now(UTC) - timedelta(minutes=10),
                          initial_import="none", poll_interval=2, credentials_ref="file:proc-lwa",
                          seller_id=creds.seller_id)
@@ -38,7 +38,7 @@ def test_killed_poller_resumes_without_loss_and_stops_on_sigterm(topics: Setting
 
     metrics_port = free_port()
     env = {**settings_env(topics), "SECRETS_FILE": str(secrets_file), "METRICS_PORT": str(metrics_port),
-           "LOG_FORMAT": "console"}
+           "LOG_FORMAT": "console", **PII_KEK_ENV}
     reader = TopicReader(topics, AMAZON_ORDERS)
     first = ServiceProcess("poller", ["poller"], env).start()
     second: ServiceProcess | None = None
