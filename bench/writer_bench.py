@@ -9,7 +9,12 @@ magento-writer`` with WRITER_CONCURRENCY in flight. Then:
    (in-flight limit ÷ latency);
 2. paced: commands at half the measured rate → p50/p99 command-to-result latency.
 
+``--pii sealed`` (the default, as production runs) seals each command's buyer data under the
+order's data key in the key store, as the poller does, so the writer opens it (issue 20);
+``--pii clear`` sends it in the clear: the two runs give the cost of encryption.
+
     .venv/bin/python bench/writer_bench.py [--orders 1500] [--concurrency 32] [--latency-ms 100] [--stand-in-http h11]
+        [--pii sealed|clear]
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("TOPIC_PREFIX", f"bench-{uuid.uuid4().hex[:6]}")
@@ -40,6 +46,10 @@ from services.common.kafka import make_producer, publish  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
 from services.common.topic_admin import ensure_topics  # noqa: E402
 from services.devbroker import free_port  # noqa: E402
+from services.pii import fields  # noqa: E402
+from services.pii.crypto import seal  # noqa: E402
+from services.pii.kek import KeyRing, new_kek_text  # noqa: E402
+from services.pii.store import KeyStore, kid_for  # noqa: E402
 from tests.harness import (  # noqa: E402
     PG_ADMIN_URL,  # noqa: E402
     TEST_TIMINGS,
@@ -191,8 +201,15 @@ def measure_ceiling(url: str, secret: str, concurrency: int, seconds: float) -> 
     return total / (time.monotonic() - started)
 
 
-def commands(n: int, store: str) -> list[object]:
-    return [order_requested(store, amazon_order(items=((SKUS[i % len(SKUS)], 1, "9.99"),))) for i in range(n)]
+def commands(n: int, store: str, keys: KeyStore | None) -> list[object]:
+    """``n`` order commands; with ``keys``, their buyer data sealed under each order's data key."""
+    orders = [amazon_order(items=((SKUS[i % len(SKUS)], 1, "9.99"),)) for i in range(n)]
+    if keys is not None:
+        kids = [kid_for(store, o.amazon_order_id) for o in orders]
+        data_keys = keys.data_keys_created(kids, datetime.now(UTC))
+        orders = [fields.transform(fields.minimised(o), lambda v, k=data_keys[kid], kid=kid: seal(k, kid, v))
+                  for o, kid in zip(orders, kids, strict=True)]
+    return [order_requested(store, o) for o in orders]
 
 
 def main() -> None:
@@ -203,6 +220,8 @@ def main() -> None:
     parser.add_argument("--paced-seconds", type=float, default=10.0)
     parser.add_argument("--stand-in-http", choices=("httptools", "h11"), default=None,
                         help="the stand-in's HTTP parser (default: httptools when installed)")
+    parser.add_argument("--pii", choices=("sealed", "clear"), default="sealed",
+                        help="buyer data in the commands sealed (as the poller publishes it) or in the clear")
     add_broker_argument(parser)
     args = parser.parse_args()
 
@@ -238,11 +257,17 @@ def main() -> None:
             "TOPIC_PREFIX": os.environ["TOPIC_PREFIX"],
             "LOG_LEVEL": "WARNING",
         }
+        keys = None
+        if args.pii == "sealed":
+            ring = {"active": "1", "keys": {"1": new_kek_text()}}
+            env["PII_KEK"] = json.dumps(ring)
+            env["PII_KEK_REF"] = "env:PII_KEK"
+            keys = KeyStore(db_url, KeyRing.parse(ring))
         writer = ServiceProcess("writer-bench", ["magento-writer"], env).start()
         producer = make_producer(settings, linger_ms=20)
         results = Results(settings)
 
-        warm = commands(args.concurrency, "bench-warm")
+        warm = commands(args.concurrency, "bench-warm", keys)
         for c in warm:
             publish(producer, ORDER_LIFECYCLE, c)  # type: ignore[arg-type]
         producer.flush()
@@ -250,7 +275,7 @@ def main() -> None:
             raise SystemExit(f"writer did not answer the warm-up; see {writer.log_path}")
 
         warm_metrics = writer_metrics(metrics_port)
-        burst = commands(args.orders, "bench-burst")
+        burst = commands(args.orders, "bench-burst", keys)
         assert writer.proc is not None
         pids = {"writer": writer.proc.pid, "stand-in": magento.pid,
                 **({"broker": broker.pids()[0]} if broker else {})}
@@ -267,7 +292,7 @@ def main() -> None:
 
         burst_metrics = writer_metrics(metrics_port)
         paced_rate = max(rate / 2, 1.0)
-        paced = commands(int(paced_rate * args.paced_seconds), "bench-paced")
+        paced = commands(int(paced_rate * args.paced_seconds), "bench-paced", keys)
         sent: dict[str, float] = {}
         t0 = time.monotonic()
         for i, c in enumerate(paced):
@@ -280,7 +305,8 @@ def main() -> None:
         latencies = [results.seen[k] - t for k, t in sent.items() if k in results.seen]
 
         print(
-            f"orders: {args.orders} burst, in flight {args.concurrency}, Magento latency {args.latency_ms:.0f} ms"
+            f"orders: {args.orders} burst, in flight {args.concurrency}, Magento latency {args.latency_ms:.0f} ms, "
+            f"buyer data {args.pii}"
             f"{'' if done else ' (INCOMPLETE)'}"
         )
         print(f"created/s: {rate:.1f}  bound: {bound:.1f}  ratio: {rate / bound:.0%}  (target >= 80%)")
