@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 import faust
@@ -26,6 +27,7 @@ from services.common.skipped_records import SkippedRecords
 from services.common.topic_admin import cluster_replication
 from services.order_processor import metrics
 from services.order_processor.aligner import TimeAligner
+from services.order_processor.checkpoint import Checkpoint
 from services.order_processor.processor import INPUT_TOPICS, Processor, Record
 from services.order_processor.watchdog import StallWatch
 from services.stores.directory import StoreDirectory
@@ -59,7 +61,6 @@ class ProcessorApp:
     stores: StoreDirectory
 
 
-
 def build_app(settings: Settings) -> ProcessorApp:
     app = App(
         APP_ID,
@@ -84,7 +85,7 @@ def build_app(settings: Settings) -> ProcessorApp:
         # tests) and the member is evicted mid-stream (UnknownMemberId on commit, then a stall).
         stream_buffer_maxsize=STREAM_BUFFER,
         broker_max_poll_records=BATCH_MAX,
-        # Commits are ours (commit_if_safe), after folding; Faust's own timer and counter are off.
+        # Commits are ours (checkpoint.py), after folding; Faust's own timer and counter are off.
         broker_commit_interval=10**6,
         broker_commit_every=10**12,
         key_serializer="raw",
@@ -140,10 +141,9 @@ def build_app(settings: Settings) -> ProcessorApp:
     skipped = SkippedRecords(settings.kafka_bootstrap_servers, APP_ID)
     aligner: TimeAligner[Record] = TimeAligner(INPUT_TOPICS, max_idle_s=ALIGN_IDLE_SECONDS,
                                                max_behind_s=ALIGN_BEHIND_SECONDS, max_held=ALIGN_MAX_HELD)
-    unacked: dict[tuple[str, int, int], Any] = {}  # (topic, partition, offset) -> Faust event
-    read_aside: set[tuple[str, int, int]] = set()  # records read back beside the stream, not folded yet
-    folding = asyncio.Lock()
-    streams: list[Any] = []
+    # the consumer exists once the worker starts: looked up at each commit
+    checkpoint = Checkpoint(states, commit=lambda: app.consumer.commit(), interval_s=COMMIT_INTERVAL_SECONDS)
+    folding = asyncio.Lock()  # the agent and the timer fold one batch at a time
 
     def behind(tp: tuple[str, int]) -> bool | None:
         """Has this input partition records we have not received? None: not known yet."""
@@ -154,34 +154,18 @@ def build_app(settings: Settings) -> ProcessorApp:
         return expected < end
 
     async def fold_ready() -> None:
-        """Fold what the aligner releases, then ack it: Faust commits an offset only once every
-        record before it is acked, so a record held back is never committed unfolded."""
+        """Fold what the aligner releases and checkpoint it (checkpoint.py): Faust commits an
+        offset only once every record before it is acked, so a record held back is never
+        committed unfolded."""
         async with folding:
             now = asyncio.get_running_loop().time()
             await skipped.seek_back(app.consumer, ALIGN_READ_BACK_SECONDS)  # partitions the stream stopped delivering
             records = aligner.release(behind, now)
             if not records:
-                await commit_if_safe(now)
+                await checkpoint.commit_if_due(now)
                 return
-            await processor.handle_batch(records)
-            for r in records:
-                position = (r.topic, r.partition, r.offset)
-                read_aside.discard(position)
-                event = unacked.pop(position, None)
-                if event is not None and streams:
-                    await streams[0].ack(event)
+            await checkpoint.close(await processor.fold(records), records, now)
             HEALTH.beat("order-processor", max_silence_s=3600)
-            await commit_if_safe(now)
-
-    last_commit = [0.0]
-
-    async def commit_if_safe(now: float) -> None:
-        """Commit acked offsets, but never while a record read aside is held unfolded: Faust
-        counts the offsets its stream skipped as done (a "gap") and would commit past them."""
-        if read_aside or now - last_commit[0] < COMMIT_INTERVAL_SECONDS:
-            return
-        last_commit[0] = now
-        await app.consumer.commit()
 
     @app.timer(BATCH_WITHIN_SECONDS)
     async def fold_timer() -> None:
@@ -207,15 +191,14 @@ def build_app(settings: Settings) -> ProcessorApp:
         try:
             await stores.wait_ready()
             log.info("stores topic read (%d stores): consuming orders", len(stores.histories))
-            manual = cast(Stream, stream).noack()  # acked in fold_ready, once folded
-            streams[:] = [manual]
+            manual = cast(Stream, stream).noack()  # acked by the checkpoint, once folded
             async for event in manual.events():
                 record = Record.from_faust(event.message)
-                unacked[(record.topic, record.partition, record.offset)] = event
+                checkpoint.delivered(record, partial(manual.ack, event))
                 now = asyncio.get_running_loop().time()
                 for r in await skipped.complete([record]):
                     if r is not record:
-                        read_aside.add((r.topic, r.partition, r.offset))
+                        checkpoint.read_aside(r)
                     aligner.add(r, now)
                 if len(aligner) >= BATCH_MAX:
                     await fold_ready()

@@ -1,14 +1,9 @@
 """Input records in, their outputs out: decode (poison goes to the dead-letter topic), load each
-order's state, ``apply`` the rules, publish the outputs, then store the states.
-
-Outputs are acknowledged before the states are stored, and states are stored before the input
-offsets are committed, so a crash anywhere replays events against an older state and re-sends
-identical events (same ids): duplicates, never loss."""
+order's state, ``apply`` the rules, send the outputs. What a batch produced is made durable by
+``checkpoint.py`` (outputs acknowledged, then states stored, then input offsets committed)."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -31,6 +26,7 @@ from services.common.deadletters import dead_letter, record_time
 from services.common.partitioned_table import States
 from services.common.records import InputRecord
 from services.order_processor import metrics
+from services.order_processor.checkpoint import Folded, make_durable
 from services.order_processor.domain import OrderState, apply
 from services.order_processor.domain.messages import IMPORTED
 from services.order_processor.domain.status import tab_status
@@ -73,15 +69,15 @@ class Processor:
         self.handled = 0
 
     async def handle(self, record: Record) -> None:
-        await self.handle_batch([record])
+        """Fold one record and make it durable (tests and tools; the app checkpoints batches)."""
+        await make_durable(await self.fold([record]), self.table)
 
-    async def handle_batch(self, records: Sequence[Record]) -> None:
-        """Fold ``records`` in order. Their outputs are sent without waiting for each, then every
-        delivery is awaited once, and only then are the orders' new states stored (one table write
-        per order per batch): the table's changelog must never get ahead of the outputs it implies,
-        or a crash in between would keep a state and lose its outputs."""
+    async def fold(self, records: Sequence[Record]) -> Folded:
+        """Fold ``records`` in order: outputs are sent without waiting for each, one new state per
+        order. Nothing is durable yet: ``checkpoint.py`` awaits the deliveries, then stores the
+        states (the changelog must never get ahead of the outputs it implies)."""
         staged: dict[bytes, OrderState] = {}
-        deliveries: list[object] = []
+        folded = Folded()
         for record in records:
             started = time.perf_counter()
             self.handled += 1
@@ -95,23 +91,21 @@ class Processor:
                 config = await self._config(event, state)
                 outcome = apply(state, event, config)
             except Poison as exc:
-                deliveries.append(await self._dead_letter(record, exc.code, exc.detail, exc))
+                folded.deliveries.append(await self._dead_letter(record, exc.code, exc.detail, exc))
                 continue
             except Exception as exc:  # a bug or impossible input must not stop the partition
                 log.exception("cannot process %s[%s]@%s", record.topic, record.partition, record.offset)
-                deliveries.append(await self._dead_letter(record, "processing_error", str(exc), exc))
+                folded.deliveries.append(await self._dead_letter(record, "processing_error", str(exc), exc))
                 continue
             metrics.count_event(event.event_type)
             if outcome.changed and outcome.state is not None:
-                deliveries.extend([await self.send(ORDER_LIFECYCLE, key, encode(out)) for out in outcome.outputs])
+                folded.deliveries.extend([await self.send(ORDER_LIFECYCLE, key, encode(out))
+                                          for out in outcome.outputs])
                 staged[key] = outcome.state
                 self._observe(state, outcome.state, outcome.outputs)
             metrics.DURATION.observe(time.perf_counter() - started)
-        pending = [d for d in deliveries if inspect.isawaitable(d)]
-        if pending:
-            await asyncio.gather(*pending)
-        states = {key: state.to_bytes() for key, state in staged.items()}
-        await self.table.put_many(states)  # changelog acknowledged, then the store
+        folded.states = {key: state.to_bytes() for key, state in staged.items()}
+        return folded
 
     def _load(self, key: bytes) -> OrderState | None:
         raw = self.table.get(key)
