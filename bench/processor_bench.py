@@ -9,6 +9,11 @@ with --broker tansu) with the processor as a real process.
    p50/p99 delay from publish to the lifecycle fact they caused (matched by causation id).
 3. Prints the processor's peak RSS.
 
+Facts carry a buyer's name, email and address. ``--pii sealed`` (the default, as the poller
+publishes them) seals them (``amazon.order.changed`` v4, a data key per order); ``--pii clear``
+publishes them in the clear (v1): the two runs give the cost of encryption to the processor, which
+carries sealed values without opening them (issue 20).
+
     .venv/bin/python bench/processor_bench.py                 # quick, < ~2 minutes
     .venv/bin/python bench/processor_bench.py --full --duration 900
 """
@@ -34,9 +39,10 @@ from kafka.errors import CoordinatorLoadInProgressError, CoordinatorNotAvailable
 
 from bench._broker import add_broker_argument, start_bench_broker  # noqa: E402
 from schemas import encode  # noqa: E402
-from schemas.events.poller import AmazonOrderChangedData, AmazonOrderChangedV1  # noqa: E402
+from schemas.events.poller import AmazonOrderChangedData, AmazonOrderChangedV1, order_changed_v3  # noqa: E402
 from schemas.topics import AMAZON_ORDERS, ORDER_LIFECYCLE, STORES  # noqa: E402
 from schemas.types import (  # noqa: E402
+    Address,
     AmazonOrder,
     AmazonStatus,
     FulfillmentChannel,
@@ -49,12 +55,23 @@ from services.common.kafka import end_offsets, make_producer, publish_sync  # no
 from services.common.settings import Settings  # noqa: E402
 from services.common.topic_admin import ensure_topics  # noqa: E402
 from services.order_processor.app import APP_ID  # noqa: E402
+from services.pii.crypto import new_data_key  # noqa: E402
+from services.pii.keys import Sealer  # noqa: E402
 from services.stores.registry import configured_event  # noqa: E402
 from tests.harness import TEST_TIMINGS, ServiceProcess, settings_env  # noqa: E402
 
 STORE = "bench"
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 STATUSES = (AmazonStatus.PENDING, AmazonStatus.UNSHIPPED, AmazonStatus.PARTIALLY_SHIPPED)
+
+
+_DATA_KEYS: dict[str, bytes] = {}
+
+
+def sealed(event: AmazonOrderChangedV1) -> AmazonOrderChangedV1:
+    """``event`` as the poller publishes it: buyer data sealed under the order's data key."""
+    key = _DATA_KEYS.setdefault(event.key, new_data_key())
+    return Sealer.sealed_fact(order_changed_v3(event), event.key, key)
 
 
 def fact(order_no: int, step: int) -> AmazonOrderChangedV1:
@@ -72,7 +89,10 @@ def fact(order_no: int, step: int) -> AmazonOrderChangedV1:
         purchase_date=BASE + timedelta(hours=1),
         last_updated=at,
         order_total=Money(amount=Decimal("25.00"), currency="USD"),
-        buyer_name="Bench Buyer",
+        buyer_name=f"Bench Buyer {order_no}",
+        buyer_email=f"buyer{order_no}@marketplace.amazon.com",
+        ship_to=Address(name=f"Bench Buyer {order_no}", lines=(f"{order_no} Main Street", "Apt 4"),
+                        city="Seattle", region="WA", postal_code="98101", country_code="US"),
         items=(
             OrderItem(
                 order_item_id="1", sku=f"SKU-{order_no % 500}", quantity_ordered=100, quantity_shipped=min(step, 99)
@@ -158,6 +178,8 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=45.0, help="cap on the throughput phase (s)")
     ap.add_argument("--rate", type=int, default=1_000, help="events/s in the latency phase")
     ap.add_argument("--latency-seconds", type=float, default=10.0)
+    ap.add_argument("--pii", choices=("sealed", "clear"), default="sealed",
+                    help="buyer data in the facts sealed (v4, as the poller publishes them) or in the clear (v1)")
     ap.add_argument("--partitions", type=int, default=8)
     ap.add_argument("--workers", type=int, default=1, help="processor worker processes (one consumer group)")
     ap.add_argument("--store", default="memory://",
@@ -167,6 +189,7 @@ def main() -> None:
     if args.full:
         args.events, args.orders = 1_000_000, 100_000
     steps = max(args.events // args.orders, 1)
+    publishable = sealed if args.pii == "sealed" else (lambda event: event)
 
     broker = start_bench_broker(args.broker)
     port = broker.nodes[0].port
@@ -206,11 +229,12 @@ def main() -> None:
         total = steps * args.orders
         for step in range(steps):
             for n in range(args.orders):
-                event = fact(n, step)
+                event = publishable(fact(n, step))
                 backlog.send(AMAZON_ORDERS, key=event.key.encode(), value=encode(event))
         backlog.flush()
         backlog.close()
-        print(f"pre-produced {total:,} events for {args.orders:,} orders in {time.monotonic() - started:.1f}s")
+        print(f"pre-produced {total:,} events for {args.orders:,} orders (buyer data {args.pii}) in "
+              f"{time.monotonic() - started:.1f}s")
 
         procs = [
             ServiceProcess(f"processor-bench-{n}", ["order-processor"],
@@ -253,7 +277,7 @@ def main() -> None:
         n_latency = int(args.rate * args.latency_seconds)
         t0 = time.monotonic()
         for i in range(n_latency):
-            event = fact(i % args.orders, steps + i // args.orders)
+            event = publishable(fact(i % args.orders, steps + i // args.orders))
             target = t0 + i / args.rate
             delay = target - time.monotonic()
             if delay > 0:

@@ -42,14 +42,15 @@ class Sealer:
             return ()
         kids = [kid_for(f.data.store_id, f.data.order.amazon_order_id) for f in facts]
         keys = self.store.data_keys_created(kids, now)
-        sealed = tuple(self._sealed(f, kid, keys[kid]) for f, kid in zip(facts, kids, strict=True))
+        sealed = tuple(self.sealed_fact(f, kid, keys[kid]) for f, kid in zip(facts, kids, strict=True))
         self.store.mark_all_closed((kid, f.data.order.status.value, f.occurred_at)
                                    for f, kid in zip(sealed, kids, strict=True)
                                    if f.data.pii_key_id is not None and closes(f.data.order.status))
         return sealed
 
     @staticmethod
-    def _sealed(v3: AmazonOrderChangedV3, kid: str, key: bytes | None) -> AmazonOrderChangedV4:
+    def sealed_fact(v3: AmazonOrderChangedV3, kid: str, key: bytes | None) -> AmazonOrderChangedV4:
+        """``v3`` minimised and sealed with the data ``key`` of order ``kid`` (None: erased)."""
         d = v3.data
         order = fields.minimised(d.order)
         if key is None:  # erased: later facts of the order carry no PII
