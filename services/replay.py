@@ -32,6 +32,7 @@ from schemas import topics
 from services.common import broker_quirks
 from services.common.kafka import end_offsets, group_member_count
 from services.common.logging import get_logger
+from services.common.retry import GROUP_EMPTY, REPLAY_PROGRESS, poll_until
 from services.common.settings import Settings
 
 log = get_logger(__name__)
@@ -82,14 +83,12 @@ def _partitions(consumer: KafkaConsumer, names: tuple[str, ...]) -> list[TopicPa
     return [TopicPartition(t, p) for t in names for p in sorted(consumer.partitions_for_topic(t) or ())]
 
 
-def _ensure_idle(admin: KafkaAdminClient, group: str, service: str, grace_s: float = 0.0) -> None:
+def _ensure_idle(admin: KafkaAdminClient, group: str, service: str, grace_s: float = 0.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
     """Refuse while the group has members; a just-stopped consumer may stay a member until its
     session times out, so wait up to ``grace_s`` for it to leave."""
-    deadline = time.monotonic() + grace_s
-    members = group_member_count(admin, group)
-    while members and time.monotonic() < deadline:
-        time.sleep(1.0)
-        members = group_member_count(admin, group)
+    members = poll_until(GROUP_EMPTY.within(grace_s), lambda: group_member_count(admin, group),
+                         done=lambda count: not count, sleep=sleep)
     if members:
         raise ReplayRefused(f"{members} live consumer(s) of group {group!r} are running. Stop every "
                             f"{service.replace('_', '-')} process, then run the replay again.")
@@ -167,18 +166,17 @@ def replay_faust(settings: Settings, target: FaustTarget, timeout_s: float = 360
         with Progress(TextColumn(f"replaying {target.service}"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("events"), TimeRemainingColumn(), console=console) as progress:
             task = progress.add_task(target.service, total=total)
-            deadline = time.monotonic() + timeout_s
-            while True:
+
+            def committed() -> int:
                 done = _committed(settings, group, tps)
                 progress.update(task, completed=min(done, total))
-                if done >= total:
-                    break
-                if worker.poll() is not None:
+                if done < total and worker.poll() is not None:
                     err = worker.stderr.read().decode(errors="replace")[-2000:] if worker.stderr else ""
                     raise RuntimeError(f"{target.command} exited with {worker.returncode} during replay:\n{err}")
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"replay of {target.service} did not finish within {timeout_s}s")
-                time.sleep(0.5)
+                return done
+
+            if poll_until(REPLAY_PROGRESS.within(timeout_s), committed, done=lambda done: done >= total) < total:
+                raise TimeoutError(f"replay of {target.service} did not finish within {timeout_s}s")
     finally:
         worker.terminate()
         try:

@@ -1,5 +1,8 @@
 """The one retry policy of the services: bounded attempts (or a deadline) with exponential backoff,
-run by tenacity. Every named policy is configured here; callers say only what is worth retrying.
+run by tenacity. Every named policy is configured here; callers say only what is worth retrying
+(``retry_call``/``retry_async``) or what "done" means when they wait for a condition
+(``poll_until``/``poll_until_async``: a topic described, a consumer group empty, a reader caught up).
+Loops that never give up take their pause after ``n`` consecutive failures from ``policy.delay(n)``.
 
 Before retry ``n`` (n >= 1: the wait after the n-th failed attempt) a policy waits
 ``min(cap, base * 2**(n-1))``, with jitter a uniform draw from ``[0, that]`` ("full jitter"), so
@@ -15,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from tenacity import AsyncRetrying, RetryCallState, RetryError, Retrying, retry_if_exception
+from tenacity import AsyncRetrying, RetryCallState, RetryError, Retrying, retry_if_exception, retry_if_result
 from tenacity.stop import stop_after_attempt, stop_any, stop_base, stop_never
 from tenacity.wait import wait_base
 
@@ -56,13 +59,33 @@ MAGENTO_CALL = RetryPolicy(max_attempts=5, base_s=0.2, cap_s=5.0)
 # The writer's handler once more when its ledger's pooled database connection was found dead
 # (no pre-ping: the pool drops it, the re-run gets a fresh one). Magento errors never re-run a handler.
 LEDGER_RECONNECT = RetryPolicy(max_attempts=2, base_s=0.5, cap_s=0.5, jitter=False)
+# A topic another client created a moment ago, not described by the broker yet.
+TOPIC_DESCRIBED = RetryPolicy(max_attempts=None, base_s=0.3, cap_s=0.3, deadline_s=10.0, jitter=False)
+# The Notifications listener's SQS receive (queue unreachable): never gives up; the task is cancelled.
+SQS_RECEIVE = RetryPolicy(max_attempts=None, base_s=1.0, cap_s=30.0)
+# A shipment confirmation Amazon deferred (TryLater, after SPAPI_CALL gave up): the fact is read
+# again after this pause; at most 5 s so the consumer polls well within max.poll.interval.
+SHIPMENT_DEFERRED = RetryPolicy(max_attempts=None, base_s=1.0, cap_s=5.0)
+# Waiting for the stores reader (its thread, caught up to an end offset); callers set the deadline.
+STORES_READER = RetryPolicy(max_attempts=None, base_s=0.05, cap_s=0.05, jitter=False)
+# A replay waiting for a stopped consumer group to empty, then for its worker to commit every input.
+GROUP_EMPTY = RetryPolicy(max_attempts=None, base_s=1.0, cap_s=1.0, jitter=False)
+REPLAY_PROGRESS = RetryPolicy(max_attempts=None, base_s=0.5, cap_s=0.5, deadline_s=3600.0, jitter=False)
 STORE_POLL_FAILURE_CAP_S = 900.0
+OUTBOX_READ_FAILURE_CAP_S = 60.0
 
 
 def store_poll_failure(interval_s: float) -> RetryPolicy:
     """A store whose poll failed is polled again after its interval, doubled per consecutive
     failure, at most 15 minutes apart (or its interval, when longer); it never gives up."""
     return RetryPolicy(max_attempts=None, base_s=interval_s, cap_s=max(STORE_POLL_FAILURE_CAP_S, interval_s),
+                       jitter=False)
+
+
+def outbox_read_failure(interval_s: float) -> RetryPolicy:
+    """The fulfillment outbox read again after a failure (Magento or the broker down): its interval,
+    doubled per consecutive failure, at most a minute apart (or its interval, when longer)."""
+    return RetryPolicy(max_attempts=None, base_s=interval_s, cap_s=max(OUTBOX_READ_FAILURE_CAP_S, interval_s),
                        jitter=False)
 
 
@@ -146,3 +169,30 @@ async def retry_async(policy: RetryPolicy, call: Callable[[], Awaitable[T]], *,
         return await retrying(call)
     except RetryError as exc:
         raise _exhausted(exc) from exc.last_attempt.exception()
+
+
+# --- waiting for a condition under a policy ----------------------------------------------------
+
+
+def _polling(policy: RetryPolicy, done: Callable[[Any], bool], clock: Callable[[], float]) -> dict[str, Any]:
+    options = _options(policy, lambda exc: False, None, clock)  # an error in the probe is raised as it is
+    return {**options, "retry": retry_if_result(lambda result: not done(result)),
+            "retry_error_callback": lambda state: state.outcome.result() if state.outcome else None}
+
+
+def poll_until(policy: RetryPolicy, probe: Callable[[], T], *, done: Callable[[T], bool],
+               sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> T:
+    """``probe()`` again under ``policy`` until ``done`` accepts its result; when the policy gives up
+    (its deadline), the last result is returned: the caller says what "not done" means."""
+    return Retrying(sleep=sleep, **_polling(policy, done, clock))(probe)  # type: ignore[no-any-return]
+
+
+async def poll_until_async(policy: RetryPolicy, probe: Callable[[], T], *, done: Callable[[T], bool],
+                           sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                           clock: Callable[[], float] = time.monotonic) -> T:
+    """``poll_until`` on the event loop: ``probe`` is a plain (quick) function, the waits do not block."""
+
+    async def probe_async() -> T:
+        return probe()
+
+    return await AsyncRetrying(sleep=sleep, **_polling(policy, done, clock))(probe_async)  # type: ignore[no-any-return]

@@ -7,7 +7,7 @@ admin-client adapter around them. ``sales-channel topics create`` and every serv
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from kafka.errors import TopicAlreadyExistsError
 from schemas.topics import TopicSpec, catalogue
 from services.common import broker_quirks
 from services.common.kafka import _retry_connect
+from services.common.retry import TOPIC_DESCRIBED, poll_until
 from services.common.settings import Settings
 
 MAX_REPLICATION = 3
@@ -93,19 +94,21 @@ def _topic_configs(admin: KafkaAdminClient, names: list[str], keys: Iterable[str
 
 
 def _described_configs(admin: KafkaAdminClient, names: list[str], keys: Iterable[str],
-                       timeout_s: float = 10.0) -> dict[str, dict[str, str | None]]:
+                       timeout_s: float = 10.0, sleep: Callable[[float], None] = time.sleep
+                       ) -> dict[str, dict[str, str | None]]:
     """Configs of ``names``, waiting for topics that another client created a moment ago and the
     broker does not describe yet (an empty answer is "not known yet", never "no configs")."""
     keys = list(keys)
-    deadline = time.monotonic() + timeout_s
-    while True:
-        actual = _topic_configs(admin, names, keys)
-        unknown = [n for n in names if not actual.get(n)]
-        if not unknown:
-            return actual
-        if time.monotonic() > deadline:
-            raise TopicMismatch(f"the broker describes no configs for {unknown}; is it still creating them?")
-        time.sleep(0.3)
+
+    def described(configs: dict[str, dict[str, str | None]]) -> bool:
+        return all(configs.get(n) for n in names)
+
+    actual = poll_until(TOPIC_DESCRIBED.within(timeout_s), lambda: _topic_configs(admin, names, keys),
+                        done=described, sleep=sleep)
+    unknown = [n for n in names if not actual.get(n)]
+    if unknown:
+        raise TopicMismatch(f"the broker describes no configs for {unknown}; is it still creating them?")
+    return actual
 
 
 def ensure_topics(settings: Settings, specs: Iterable[TopicSpec] | None = None,

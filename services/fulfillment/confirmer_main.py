@@ -14,6 +14,7 @@ from schemas.topics import AMAZON_CONFIRMATIONS, MAGENTO_FULFILLMENT, PREFIX
 from schemas.types import StoreConfig
 from services.common.kafka import make_consumer, make_producer, publish_sync
 from services.common.logging import get_logger
+from services.common.retry import SHIPMENT_DEFERRED
 from services.common.settings import Settings
 from services.fulfillment.confirmer import Confirmer, TryLater
 from services.fulfillment.spapi import ShipmentsClient
@@ -21,7 +22,6 @@ from services.stores.registry import read_all
 
 log = get_logger(__name__)
 GROUP_ID = f"{PREFIX}.shipment-confirmer"
-RETRY_PAUSE_S = 5.0
 
 
 def run(settings: Settings) -> None:
@@ -43,6 +43,7 @@ def run(settings: Settings) -> None:
     stopping = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
     log.info("shipment_confirmer_started")
+    deferred = 0  # consecutive deferrals: the pause grows under the SHIPMENT_DEFERRED policy
     try:
         while not stopping["now"]:
             for tp, records in consumer.poll(1000).items():
@@ -51,12 +52,15 @@ def run(settings: Settings) -> None:
                     try:
                         out = loop.run_until_complete(confirmer.handle(decode(record.value)))
                     except TryLater as exc:
-                        log.warning("shipment_confirmation_deferred", reason=str(exc))
+                        deferred += 1
+                        pause = SHIPMENT_DEFERRED.delay(deferred)
+                        log.warning("shipment_confirmation_deferred", reason=str(exc), retry_in_s=round(pause, 1))
                         publish_sync(producer, AMAZON_CONFIRMATIONS, outcomes)
                         _commit(consumer, tp, record.offset)
                         consumer.seek(tp, record.offset)  # again after a pause; same package id: an edit
-                        time.sleep(RETRY_PAUSE_S)
+                        time.sleep(pause)
                         break
+                    deferred = 0
                     if out is not None:
                         outcomes.append(out)
                 else:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from schemas import Event
 from schemas.topics import MAGENTO_FULFILLMENT
 from services.common.logging import get_logger
+from services.common.retry import outbox_read_failure, retry_call
 from services.fulfillment.db import CursorStore
 from services.fulfillment.outbox import BadEntry, NotOurs, StoresForCode, fact_from_entry
 
@@ -87,16 +88,27 @@ class OutboxReader:
             self.cursors.save(self.source, last)
         return PageResult(len(entries), published, not_ours, bad, last)
 
-    def run(self, interval_s: float = 2.0, should_stop: Callable[[], bool] = lambda: False) -> None:
+    def run(self, interval_s: float = 2.0, should_stop: Callable[[], bool] = lambda: False,
+            sleep: Callable[[float], None] = time.sleep) -> None:
+        """Read pages until ``should_stop``: a full page is followed at once, a short one after
+        ``interval_s``; a failed read (Magento or the broker down) is tried again under
+        ``outbox_read_failure(interval_s)`` until it succeeds or the reader is stopped."""
+        failure = outbox_read_failure(interval_s)
         while not should_stop():
             try:
-                result = self.read_page()
-            except Exception as exc:  # noqa: BLE001 - Magento or broker down: try again later
-                log.warning("fulfillment_outbox_read_failed", error=f"{type(exc).__name__}: {exc}")
-                time.sleep(interval_s)
-                continue
+                result = retry_call(failure, self.read_page, on_retry=_read_failed, sleep=sleep,
+                                    retry_on=lambda exc: isinstance(exc, Exception) and not should_stop())
+            except Exception:  # noqa: BLE001 - stopped while Magento or the broker was down
+                if should_stop():
+                    return
+                raise
             if result.read:
                 log.info("fulfillment_outbox_read", read=result.read, published=result.published,
                          not_ours=result.not_ours, bad=result.bad, cursor=result.cursor)
             if result.read < self.page_size:
-                time.sleep(interval_s)
+                sleep(interval_s)
+
+
+def _read_failed(attempt: int, exc: BaseException, wait_s: float) -> None:
+    log.warning("fulfillment_outbox_read_failed", error=f"{type(exc).__name__}: {exc}", attempt=attempt,
+                retry_in_s=wait_s)

@@ -26,6 +26,7 @@ from schemas.types import StoreConfig
 from services.common.kafka import end_offsets, make_consumer
 from services.common.logging import get_logger
 from services.common.records import InputRecord
+from services.common.retry import STORES_READER, poll_until_async
 from services.common.settings import Settings
 from services.stores.history import StoreHistory
 
@@ -179,15 +180,13 @@ class StoreDirectory:
             self.on_undecodable = bridge
         self.start()
         try:
-            while self.alive():
-                await asyncio.sleep(0.2)
+            await poll_until_async(STORES_READER, self.alive, done=lambda alive: not alive)
         finally:
             self._stop.set()
         raise self.error or RuntimeError("the stores reader stopped")
 
     async def wait_ready(self) -> None:
-        while not self.ready.is_set():
-            await asyncio.sleep(0.05)
+        await poll_until_async(STORES_READER, self.ready.is_set, done=bool)
 
     async def sync(self, timeout_s: float = 10.0) -> bool:
         """Wait until everything on the stores topic now has been read (a store may have been
@@ -195,9 +194,9 @@ class StoreDirectory:
         if not self.alive():
             return False
         end = await asyncio.to_thread(self._end)
-        deadline = time.monotonic() + timeout_s
-        while self._position < end:
-            if time.monotonic() > deadline or not self.alive():
-                return False
-            await asyncio.sleep(0.05)
-        return True
+
+        def caught_up() -> bool | None:  # None: the reader stopped, waiting is pointless
+            return self._position >= end if self.alive() else None
+
+        return bool(await poll_until_async(STORES_READER.within(timeout_s), caught_up,
+                                           done=lambda reached: reached is not False))

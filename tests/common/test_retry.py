@@ -10,9 +10,15 @@ import pytest
 from services.common.retry import (
     BROKER_CONNECT,
     MAGENTO_CALL,
+    SHIPMENT_DEFERRED,
     SPAPI_CALL,
+    SQS_RECEIVE,
+    STORES_READER,
+    TOPIC_DESCRIBED,
     RetriesExhausted,
     RetryPolicy,
+    poll_until,
+    poll_until_async,
     retry_async,
     retry_call,
     store_poll_failure,
@@ -144,3 +150,46 @@ def test_the_async_runner_waits_through_the_injected_sleep() -> None:
     with pytest.raises(RetriesExhausted) as caught:
         asyncio.run(retry_async(SPAPI_CALL, failing, retry_on=transient, sleep=sleep))
     assert caught.value.attempts == SPAPI_CALL.max_attempts == always.calls
+
+
+def test_poll_until_probes_again_until_done_and_returns_that_result() -> None:
+    t, answers = FakeTime(), iter([{}, {}, {"t": "x"}])
+    result = poll_until(TOPIC_DESCRIBED, lambda: next(answers), done=bool, sleep=t.sleep, clock=t.clock)
+    assert result == {"t": "x"} and t.sleeps == [0.3, 0.3]
+
+
+def test_poll_until_returns_the_last_result_at_the_deadline() -> None:
+    t, probes = FakeTime(), []
+
+    def probe() -> int:
+        probes.append(t.now)
+        return 0
+
+    assert poll_until(TOPIC_DESCRIBED.within(1.0), probe, done=bool, sleep=t.sleep, clock=t.clock) == 0
+    assert len(probes) == 5 and t.now - 1000.0 == pytest.approx(1.2)  # 0, .3, .6, .9, 1.2: past the deadline
+
+
+def test_poll_until_raises_the_probes_error_at_once() -> None:
+    t = FakeTime()
+    with pytest.raises(Fatal):
+        poll_until(TOPIC_DESCRIBED, Flaky(Fatal()), done=bool, sleep=t.sleep, clock=t.clock)
+    assert t.sleeps == []
+
+
+def test_poll_until_async_waits_on_the_loop() -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    answers = iter([False, False, True])
+    assert asyncio.run(poll_until_async(STORES_READER, lambda: next(answers), done=bool, sleep=sleep)) is True
+    assert waits == [0.05, 0.05]
+
+
+def test_never_ending_loops_back_off_within_their_caps() -> None:
+    rng = random.Random(7)
+    for attempt in range(1, 40):
+        assert 0 <= SQS_RECEIVE.delay(attempt, rng) <= min(30.0, 2 ** (attempt - 1))
+        assert 0 <= SHIPMENT_DEFERRED.delay(attempt, rng) <= 5.0  # the confirmer polls well within max.poll.interval
+    assert SQS_RECEIVE.max_attempts is None and SHIPMENT_DEFERRED.max_attempts is None

@@ -11,6 +11,7 @@ from services.common import broker_quirks
 from services.common.settings import Settings
 from services.common.topic_admin import (
     TopicMismatch,
+    _described_configs,
     config_drift,
     desired_configs,
     ensure_topics,
@@ -56,6 +57,34 @@ def test_partition_problems_name_the_setting_that_applies() -> None:
 
 
 @pytest.mark.integration
+class DescribesLate:
+    """An admin client whose broker describes a new topic only from its ``known_from``-th answer."""
+
+    def __init__(self, known_from: int) -> None:
+        self.known_from = known_from
+        self.asked = 0
+
+    def describe_configs(self, resources: list[ConfigResource], config_filter: str) -> dict[str, object]:
+        self.asked += 1
+        if self.asked < self.known_from:
+            return {"topic": {}}
+        return {"topic": {r.name: {k: {"value": "x"} for k in r.configs} for r in resources}}
+
+
+def test_described_configs_wait_for_a_topic_the_broker_does_not_describe_yet() -> None:
+    admin, waits = DescribesLate(known_from=3), []
+    configs = _described_configs(admin, ["t"], ["cleanup.policy"], sleep=waits.append)  # type: ignore[arg-type]
+    assert configs == {"t": {"cleanup.policy": "x"}}
+    assert admin.asked == 3 and waits == [0.3, 0.3]  # the TOPIC_DESCRIBED policy
+
+
+def test_described_configs_give_up_at_the_deadline_naming_the_topic() -> None:
+    admin = DescribesLate(known_from=10**6)
+    with pytest.raises(TopicMismatch, match="no configs for \\['t'\\]"):
+        _described_configs(admin, ["t"], ["cleanup.policy"], timeout_s=0.0)  # type: ignore[arg-type]
+    assert admin.asked == 1
+
+
 def test_ensure_topics_applies_and_verifies_configs(topics: Settings) -> None:
     again = ensure_topics(topics)
     assert again.created == [] and again.reconfigured == {}

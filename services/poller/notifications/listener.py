@@ -12,13 +12,14 @@ are released at once; messages of unknown or disabled stores are deleted and cou
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.envelope import order_key
 from schemas.types import StoreConfig
 from services.common.logging import get_logger
+from services.common.retry import SQS_RECEIVE, retry_async
 from services.poller.notifications import metrics
 from services.poller.notifications.message import OrderChange, PoisonMessage, SeenNotifications, decode
 from services.poller.sync import Poller, process_orders
@@ -132,12 +133,15 @@ class SqsListener:
         await asyncio.to_thread(self.sqs.delete_message, QueueUrl=self.queue_url,
                                 ReceiptHandle=msg["ReceiptHandle"])
 
-    async def run(self, stop: asyncio.Event, error_delay_s: float = 5.0) -> None:
+    async def run(self, stop: asyncio.Event,
+                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        """Receive until ``stop``; a failed receive (SQS unreachable) is tried again under the
+        ``SQS_RECEIVE`` policy, which never gives up (the poller cancels this task to stop)."""
         while not stop.is_set():
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - SQS unreachable: try again
-                log.warning("notification_receive_failed", error=str(exc), error_type=type(exc).__name__)
-                await asyncio.sleep(error_delay_s)
+            await retry_async(SQS_RECEIVE, self.run_once, retry_on=lambda exc: isinstance(exc, Exception),
+                              on_retry=_receive_failed, sleep=sleep)
+
+
+def _receive_failed(attempt: int, exc: BaseException, wait_s: float) -> None:
+    log.warning("notification_receive_failed", error=str(exc), error_type=type(exc).__name__,
+                attempt=attempt, retry_in_s=round(wait_s, 1))
