@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import importlib
 from datetime import UTC, datetime
-from typing import Any
+from types import ModuleType
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from services.common.logging import configure
@@ -46,6 +48,25 @@ def _run(target: str, *args: Any, **kwargs: Any) -> Any:
     return getattr(importlib.import_module(module), func)(*args, **kwargs)
 
 
+DEMO_ONLY = "the demo, its dev broker and the sandboxes"
+
+
+def _demo_module(name: str) -> ModuleType:
+    """Import a module of the demo, its dev broker or the sandboxes, which the lean production image
+    leaves out: say so and how to get them instead of a traceback."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        _fail(escape(f"{exc.name} is not installed: {DEMO_ONLY} are not part of the production install. "
+                     "Run this from a source checkout with the demo extra: pip install -e '.[demo]' "
+                     "(or pip install 'sales-channel[demo]')."))
+
+
+def _demo_run(target: str, *args: Any, **kwargs: Any) -> Any:
+    module, _, func = target.partition(":")
+    return getattr(_demo_module(module), func)(*args, **kwargs)
+
+
 def _service(target: str, *args: Any) -> Any:
     """Run a long-running service, watching its broker (``/healthz`` 503 and one log line per
     change while no broker answers; services/common/broker_watch.py)."""
@@ -60,7 +81,7 @@ def _service(target: str, *args: Any) -> Any:
         _fail(str(exc))
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(2)
 
@@ -80,8 +101,7 @@ def broker(
     import time
     from pathlib import Path
 
-    from services.devbroker import start_broker
-
+    start_broker = _demo_module("services.devbroker").start_broker
     if engine not in ("kafka", "tansu"):
         _fail(f"unknown engine {engine!r}: choose kafka or tansu")
     running = start_broker(engine, port=port or None, nodes=nodes,  # type: ignore[arg-type]
@@ -328,13 +348,13 @@ def orders_retry(store_id: str, amazon_order_id: str) -> None:
 @sandbox_app.command("spapi")
 def sandbox_spapi(host: str = "127.0.0.1", port: int = 8081) -> None:
     """Run the SP-API sandbox."""
-    _run("sandbox.spapi.server:run", host, port)
+    _demo_run("sandbox.spapi.server:run", host, port)
 
 
 @sandbox_app.command("magento")
 def sandbox_magento(host: str = "127.0.0.1", port: int = 8082) -> None:
     """Run the Magento stand-in."""
-    _run("sandbox.magento.server:run", host, port)
+    _demo_run("sandbox.magento.server:run", host, port)
 
 
 @app.command()
@@ -342,7 +362,7 @@ def demo(stores: int = typer.Option(3, help="How many sandbox stores"),
          web_port: int = typer.Option(8000, help="Orders tab port"),
          broker: str = typer.Option("tansu", help="tansu (no dependencies) or kafka (Apache Kafka via Maven)")) -> None:
     """Start everything on one machine (broker, SQLite, sandboxes, services, Orders tab)."""
-    _run("services.demo:run", stores=stores, web_port=web_port, broker_engine=broker)
+    _demo_run("services.demo:run", stores=stores, web_port=web_port, broker_engine=broker)
 
 
 @app.command()
