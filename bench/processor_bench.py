@@ -150,7 +150,7 @@ class LifecycleCounter(threading.Thread):
         )
         parts = [TopicPartition(ORDER_LIFECYCLE, p) for p in range(partitions)]
         self.consumer.assign(parts)
-        for tp, end in end_offsets(settings.kafka_bootstrap_servers, parts).items():
+        for tp, end in end_offsets(settings, parts).items():
             self.consumer.seek(tp, end)
         self.arrivals: dict[str, float] = {}
         self.emitted: dict[str, float] = {}  # causation id -> the view's CreateTime (epoch s), set by the processor

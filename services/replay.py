@@ -31,6 +31,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from schemas import topics
 from services.common import broker_quirks
 from services.common.kafka import end_offsets, group_member_count
+from services.common.kafka_security import client_options
 from services.common.logging import get_logger
 from services.common.retry import GROUP_EMPTY, REPLAY_PROGRESS, poll_until
 from services.common.settings import Settings
@@ -102,11 +103,11 @@ def forget_offsets(settings: Settings, group: str, names: tuple[str, ...]) -> di
     """Delete ``group`` (its committed offsets), so its next worker starts from the earliest
     retained offsets (``auto_offset_reset=earliest``); return the source partitions' end offsets.
     The broker refuses to delete a group with live members: a second guard."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    consumer = KafkaConsumer(**client_options(settings), enable_auto_commit=False)
+    admin = KafkaAdminClient(**client_options(settings))
     try:
         tps = _partitions(consumer, names)
-        ends = end_offsets(settings.kafka_bootstrap_servers, tps)
+        ends = end_offsets(settings, tps)
         answer = admin.delete_groups([group]).get(group)
         if answer not in ("OK", None) and "NotFound" not in str(answer) and "GroupIdNotFound" not in str(answer):
             raise ReplayRefused(f"could not reset group {group!r}: {answer}. Is a consumer still running?")
@@ -117,7 +118,7 @@ def forget_offsets(settings: Settings, group: str, names: tuple[str, ...]) -> di
 
 
 def delete_changelogs(settings: Settings, app_id: str) -> list[str]:
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = KafkaAdminClient(**client_options(settings))
     try:
         doomed = [t for t in admin.list_topics() if t.startswith(f"{app_id}-") and t.endswith("-changelog")]
         if doomed:
@@ -128,7 +129,7 @@ def delete_changelogs(settings: Settings, app_id: str) -> list[str]:
 
 
 def _committed(settings: Settings, group: str, tps: list[TopicPartition]) -> int:
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = KafkaAdminClient(**client_options(settings))
     try:
         offsets = admin.list_group_offsets(group).get(group, {})
     finally:
@@ -144,7 +145,7 @@ def _check_idle(settings: Settings, group: str, service: str, force: bool) -> No
     if force:
         log.warning("replay_forced", group=group, note="live-consumer check skipped on the operator's word")
         return
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = KafkaAdminClient(**client_options(settings))
     try:
         _ensure_idle(admin, group, service, _grace(settings))
     finally:

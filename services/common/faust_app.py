@@ -1,13 +1,15 @@
-"""The Faust ``App`` both stream processors use: stock Faust, with the stream consumer's fetch
-wait and table recovery's end offsets adjusted only where ``services.common.broker_quirks`` says
-the broker needs it (notes #9, #12). On Apache Kafka this is ``faust.App`` with Faust's own transport."""
+"""The Faust ``App`` both stream processors use: stock Faust, connected to the brokers as the
+settings say (``kafka_security.faust_options``: broker URLs, TLS/SASL credentials), with the stream
+consumer's fetch wait and table recovery's end offsets adjusted only where
+``services.common.broker_quirks`` says the broker needs it (notes #9, #12). On Apache Kafka this
+is ``faust.App`` with Faust's own transport."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
@@ -16,6 +18,7 @@ from kafka import TopicPartition
 
 from services.common import broker_quirks
 from services.common.kafka import end_offsets
+from services.common.kafka_security import faust_options
 from services.common.settings import Settings
 
 
@@ -43,17 +46,12 @@ def table_options(settings: Settings) -> dict[str, int]:
     return dict(ROCKSDB_OPTIONS) if settings.faust_store.startswith("rocksdb") else {}
 
 
-def bootstrap_servers(urls: Any) -> str:
-    """Faust's broker URLs (``kafka://host:port``) as a KAFKA_BOOTSTRAP_SERVERS string."""
-    return ",".join(f"{url.host}:{url.port or 9092}" for url in urls)
-
-
-async def exact_highwaters(servers: str, reported: Mapping[TP, int]) -> dict[TP, int]:
+async def exact_highwaters(settings: Settings, reported: Mapping[TP, int]) -> dict[TP, int]:
     """``reported`` end offsets confirmed against the broker (never lowered)."""
     if not any(end > 0 for end in reported.values()):
         return dict(reported)
     by_kafka_tp = {TopicPartition(tp.topic, tp.partition): tp for tp in reported}
-    exact = await asyncio.get_running_loop().run_in_executor(None, end_offsets, servers, list(by_kafka_tp))
+    exact = await asyncio.get_running_loop().run_in_executor(None, end_offsets, settings, list(by_kafka_tp))
     return {tp: max(reported[tp], exact.get(ktp, 0)) for ktp, tp in by_kafka_tp.items()}
 
 
@@ -70,7 +68,7 @@ class ExactEndsConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         reported = await super()._highwaters(partitions)
         if self.consumer.in_transaction:  # last stable offsets: not ours to second-guess
             return reported
-        return await exact_highwaters(bootstrap_servers(self.transport.url), reported)
+        return await exact_highwaters(cast(App, self.transport.app).settings, reported)
 
 
 class ExactEndsConsumer(faust_aiokafka.Consumer):
@@ -83,8 +81,13 @@ class ExactEndsTransport(faust_aiokafka.Transport):
 
 
 class App(faust.App):
-    """``faust.App``; on a broker whose end offsets can be short, with :class:`ExactEndsTransport` as
-    its consumer transport (recovery reads each changelog to its real end, note #9)."""
+    """``faust.App`` connected as ``settings`` say; on a broker whose end offsets can be short, with
+    :class:`ExactEndsTransport` as its consumer transport (recovery reads each changelog to its real
+    end, note #9)."""
+
+    def __init__(self, id: str, settings: Settings, **options: Any) -> None:
+        super().__init__(id, **faust_options(settings), **options)
+        self.settings = settings
 
     def _new_transport(self) -> Any:
         if broker_quirks.short_end_offsets():

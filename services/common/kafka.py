@@ -11,6 +11,7 @@ from kafka.errors import KafkaConfigurationError, KafkaError
 
 from schemas import Event, encode
 from services.common import broker_quirks
+from services.common.kafka_security import client_options
 from services.common.retry import BROKER_CONNECT, GROUP_COORDINATOR, RetriesExhausted, retry_call
 from services.common.settings import Settings
 
@@ -39,7 +40,7 @@ def _retry_connect(fn: Any, bootstrap: str, timeout_s: float) -> Any:
 
 def make_producer(settings: Settings, timeout_s: float = 30.0, **overrides: Any) -> KafkaProducer:
     opts: dict[str, Any] = dict(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_options(settings),
         acks="all",
         retries=10,
         linger_ms=5,
@@ -54,7 +55,7 @@ def make_producer(settings: Settings, timeout_s: float = 30.0, **overrides: Any)
 def make_consumer(settings: Settings, group_id: str | None, topics: Iterable[str],
                   timeout_s: float = 30.0, **overrides: Any) -> KafkaConsumer:
     opts: dict[str, Any] = dict(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_options(settings),
         group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -111,10 +112,10 @@ def group_member_count(admin: KafkaAdminClient, group_id: str, timeout_s: float 
     return 0
 
 
-def end_offsets(bootstrap_servers: str, partitions: Iterable[Any]) -> dict[Any, int]:
+def end_offsets(settings: Settings, partitions: Iterable[Any]) -> dict[Any, int]:
     """The end offset (high watermark) of each partition (confirmed by a read where the broker's
     answer is known to be short: ``broker_quirks.confirm_end_offsets``)."""
-    reader = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
+    reader = KafkaConsumer(**client_options(settings), group_id=None, enable_auto_commit=False,
                            auto_offset_reset="earliest", max_partition_fetch_bytes=1024 * 1024,
                            fetch_max_wait_ms=100)
     try:
@@ -123,7 +124,3 @@ def end_offsets(bootstrap_servers: str, partitions: Iterable[Any]) -> dict[Any, 
     finally:
         reader.close()
 
-
-def faust_broker_url(bootstrap_servers: str) -> str:
-    """KAFKA_BOOTSTRAP_SERVERS ("h1:9092,h2:9092") as a Faust broker URL ("kafka://h1:9092;kafka://h2:9092")."""
-    return ";".join(f"kafka://{server.strip()}" for server in bootstrap_servers.split(",") if server.strip())

@@ -5,7 +5,7 @@ the consumer group, per partition. A background thread reads both with its own a
 (kafka-python's consumer is not thread-safe, so the service's consumer is never called from here,
 except for ``assignment()``, which only copies a set) and updates the gauge every ``interval_s``.
 
-- kafka-python services: ``export_consumer_lag("magento_writer", consumer)`` reports the partitions
+- kafka-python services: ``export_consumer_lag("magento_writer", consumer, settings)`` reports the partitions
   currently assigned to that consumer.
 - Faust workers (or anything with a group id): ``export_group_lag("order_processor", settings,
   group_id=app.conf.id, topics=[...], assigned=lambda: app.consumer.assignment())``; without
@@ -30,6 +30,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import OffsetSpec
 
 from services.common import broker_quirks
+from services.common.kafka_security import client_options
 from services.common.logging import get_logger
 from services.common.metrics import CONSUMER_LAG, counter
 from services.common.settings import Settings
@@ -55,10 +56,10 @@ class GroupOffsets:
     """Committed offsets of one consumer group and end offsets of its partitions, read through a
     KafkaAdminClient owned by the caller's thread."""
 
-    def __init__(self, bootstrap_servers: str | list[str], group_id: str,
+    def __init__(self, settings: Settings, group_id: str,
                  topics: Iterable[str] = (), assigned: Assigned | None = None,
                  request_timeout_ms: int = 10_000) -> None:
-        self.bootstrap_servers = bootstrap_servers
+        self.settings = settings
         self._reader: KafkaConsumer | None = None
         self.group_id = group_id
         self.topics = tuple(topics)
@@ -68,7 +69,7 @@ class GroupOffsets:
 
     def _client(self) -> KafkaAdminClient:
         if self._admin is None:
-            self._admin = KafkaAdminClient(bootstrap_servers=self.bootstrap_servers,
+            self._admin = KafkaAdminClient(**client_options(self.settings),
                                            client_id=f"lag-{self.group_id}",
                                            request_timeout_ms=self.request_timeout_ms)
         return self._admin
@@ -112,7 +113,7 @@ class GroupOffsets:
     def _verified_ends(self, ends: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
         """Raise each end offset to (last offset found from ``end - 1``) + 1."""
         if self._reader is None:
-            self._reader = KafkaConsumer(bootstrap_servers=self.bootstrap_servers, group_id=None,
+            self._reader = KafkaConsumer(**client_options(self.settings), group_id=None,
                                          enable_auto_commit=False, client_id=f"lag-end-{self.group_id}",
                                          request_timeout_ms=self.request_timeout_ms + 1000,
                                          max_partition_fetch_bytes=256 * 1024, max_poll_records=10_000)
@@ -188,13 +189,14 @@ class LagExporter:
         self.stop()
 
 
-def export_consumer_lag(service: str, consumer: KafkaConsumer, interval_s: float = 15.0,
+def export_consumer_lag(service: str, consumer: KafkaConsumer, settings: Settings, interval_s: float = 15.0,
                         start: bool = True) -> LagExporter:
-    """Lag of the partitions assigned to a kafka-python consumer (which must have a group id)."""
+    """Lag of the partitions assigned to a kafka-python consumer (which must have a group id),
+    read through clients of their own connected as ``settings`` say."""
     group_id = consumer.config.get("group_id")
     if not group_id:
         raise ValueError("consumer lag needs a consumer group: this consumer has no group_id")
-    source = GroupOffsets(consumer.config["bootstrap_servers"], group_id,
+    source = GroupOffsets(settings, group_id,
                           topics=tuple(consumer.subscription() or ()), assigned=consumer.assignment)
     exporter = LagExporter(service, source, interval_s)
     return exporter.start() if start else exporter
@@ -204,6 +206,6 @@ def export_group_lag(service: str, settings: Settings, group_id: str, topics: It
                      assigned: Assigned | None = None, interval_s: float = 15.0,
                      start: bool = True) -> LagExporter:
     """Lag of a consumer group from its committed offsets (Faust apps commit under their app id)."""
-    source = GroupOffsets(settings.kafka_bootstrap_servers, group_id, topics, assigned)
+    source = GroupOffsets(settings, group_id, topics, assigned)
     exporter = LagExporter(service, source, interval_s)
     return exporter.start() if start else exporter

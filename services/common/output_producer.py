@@ -17,12 +17,14 @@ import asyncio
 from aiokafka import AIOKafkaProducer
 
 from services.common import broker_quirks
+from services.common.kafka_security import client_options
 from services.common.partitioned_table import key_partitioner
+from services.common.settings import Settings
 
 
 class OutputProducer:
-    def __init__(self, bootstrap_servers: str) -> None:
-        self.bootstrap_servers = bootstrap_servers
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self._producer: AIOKafkaProducer | None = None
         self._starting = asyncio.Lock()
 
@@ -39,7 +41,7 @@ class OutputProducer:
             if self._producer is None:
                 # Idempotent: a batch retried after a leader failover (its first ack lost) is written
                 # once, not twice (aiokafka's default is off; kafka-python's producers have it on).
-                producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all",
+                producer = AIOKafkaProducer(**client_options(self.settings), acks="all",
                                             enable_idempotence=broker_quirks.idempotent_async_producers(),
                                             linger_ms=5, max_batch_size=512 * 1024, partitioner=key_partitioner)
                 await producer.start()

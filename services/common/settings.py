@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path(".sales-channel")
@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     kafka_heartbeat_interval_ms: int = 3_000
     kafka_max_poll_interval_ms: int = 300_000
     kafka_rebalance_timeout_ms: int = 60_000
+    # How every Kafka client connects (services/common/kafka_security.py): PLAINTEXT only in
+    # development (buyer PII would travel in the clear); SASL_PLAINTEXT is accepted here only to be
+    # refused with that reason when a client is built.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL", "SASL_PLAINTEXT"] = "PLAINTEXT"
+    kafka_ssl_cafile: Path | None = None  # PEM CA bundle the brokers' certificates chain to; unset: system CAs
+    kafka_ssl_certfile: Path | None = None  # PEM client certificate chain (mutual TLS), with the key file
+    kafka_ssl_keyfile: Path | None = None  # PEM private key of that certificate, unencrypted
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password_ref: str | None = None  # secret reference (services/common/secrets.py), never the password
     # Directory for Faust table stores (RocksDB when available) and other local state.
     data_dir: Path = DATA_DIR
     faust_store: str = "memory://"  # "rocksdb://" in production
@@ -61,6 +71,13 @@ class Settings(BaseSettings):
     metrics_port: int = 0  # 0: no metrics server
     log_level: str = "INFO"
     log_format: str = "json"  # json | console
+
+    @field_validator("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile", "kafka_sasl_mechanism",
+                     "kafka_sasl_username", "kafka_sasl_password_ref", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """An empty variable (Compose passes ``${VAR:-}`` through) means unset."""
+        return None if value == "" else value
 
 
 @lru_cache

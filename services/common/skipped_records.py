@@ -24,8 +24,10 @@ from faust.types import TP
 from kafka import KafkaConsumer, TopicPartition
 
 from services.common.kafka import end_offsets
+from services.common.kafka_security import client_options
 from services.common.metrics import counter
 from services.common.records import InputRecord
+from services.common.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,8 @@ class SkippedReadIncomplete(RuntimeError):
 
 
 class SkippedRecords:
-    def __init__(self, bootstrap_servers: str, group_id: str) -> None:
-        self.bootstrap_servers = bootstrap_servers
+    def __init__(self, settings: Settings, group_id: str) -> None:
+        self.settings = settings
         self.group_id = group_id
         self.expected: dict[tuple[str, int], int] = {}
         self.ends_at_assignment: dict[tuple[str, int], int] = {}
@@ -149,20 +151,20 @@ class SkippedRecords:
     def _committed_and_ends(self, tps: list[tuple[str, int]]
                             ) -> tuple[dict[tuple[str, int], int | None], dict[tuple[str, int], int]]:
         committed = self._committed(tps)
-        ends = end_offsets(self.bootstrap_servers, [TopicPartition(*tp) for tp in tps])
+        ends = end_offsets(self.settings, [TopicPartition(*tp) for tp in tps])
         return committed, {(tp.topic, tp.partition): end for tp, end in ends.items()}
 
     def _committed(self, tps: list[tuple[str, int]]) -> dict[tuple[str, int], int | None]:
         with self._lock:
             if self._offsets is None:
-                self._offsets = KafkaConsumer(bootstrap_servers=self.bootstrap_servers, group_id=self.group_id,
+                self._offsets = KafkaConsumer(**client_options(self.settings), group_id=self.group_id,
                                               enable_auto_commit=False)
             return {tp: self._offsets.committed(TopicPartition(*tp)) for tp in tps}
 
     def _read(self, tp: tuple[str, int], start: int, stop: int) -> list[InputRecord]:
         with self._lock:
             if self._reader is None:
-                self._reader = KafkaConsumer(bootstrap_servers=self.bootstrap_servers, group_id=None,
+                self._reader = KafkaConsumer(**client_options(self.settings), group_id=None,
                                              enable_auto_commit=False)
             reader = self._reader
             partition = TopicPartition(*tp)

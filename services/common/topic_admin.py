@@ -18,6 +18,7 @@ from kafka.errors import TopicAlreadyExistsError
 from schemas.topics import TopicSpec, catalogue
 from services.common import broker_quirks
 from services.common.kafka import _retry_connect
+from services.common.kafka_security import client_options
 from services.common.retry import TOPIC_DESCRIBED, poll_until
 from services.common.settings import Settings
 
@@ -72,7 +73,7 @@ class TopicCreation:
 
 
 def _admin(settings: Settings, timeout_s: float) -> KafkaAdminClient:
-    return _retry_connect(lambda: KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers),
+    return _retry_connect(lambda: KafkaAdminClient(**client_options(settings)),
                           settings.kafka_bootstrap_servers, timeout_s)
 
 

@@ -15,7 +15,6 @@ from faust.types import TP
 
 from schemas import DecodeError, topics
 from services.common.faust_app import App, table_options, worker_datadir
-from services.common.kafka import faust_broker_url
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH
 from services.common.output_producer import OutputProducer
@@ -83,7 +82,7 @@ def build_app(settings: Settings) -> ReserverApp:
     n = settings.order_topic_partitions
     app = App(
         app_id(),
-        broker=faust_broker_url(settings.kafka_bootstrap_servers),
+        settings,  # brokers, TLS and SASL (services/common/kafka_security.py)
         store=settings.faust_store,
         datadir=str(worker_datadir(settings, "inventory-reserver")),
         topic_partitions=n,
@@ -111,11 +110,11 @@ def build_app(settings: Settings) -> ReserverApp:
     stores = StoreDirectory(settings)
     # Outputs and the table's changelog go through one plain producer, each acknowledged before
     # the handler returns (services/common/partitioned_table.py says why not Faust's buffer).
-    outputs = OutputProducer(settings.kafka_bootstrap_servers)
+    outputs = OutputProducer(settings)
     reserver = Reserver(PartitionedTable(table, n, send=outputs.send_to), stores, AcknowledgedSink(outputs))
     bundle = ReserverApp(app, reserver, stores)
 
-    skipped = SkippedRecords(settings.kafka_bootstrap_servers, app_id())
+    skipped = SkippedRecords(settings, app_id())
 
     handling = asyncio.Lock()  # the agent and the read-back timer fold one record at a time
     inputs = {topics.AMAZON_ORDERS, topics.MAGENTO_RESULTS}

@@ -86,7 +86,7 @@ def run(settings: Settings) -> None:
     gc.collect()
     gc.freeze()
     log.info("magento_writer_started", magento=settings.magento_base_url, concurrency=settings.writer_concurrency)
-    lag = export_consumer_lag(SERVICE, loop.consumer)
+    lag = export_consumer_lag(SERVICE, loop.consumer, settings)
     try:
         loop.run()
     finally:

@@ -18,7 +18,6 @@ from faust.types import TP
 
 from schemas.topics import PREFIX
 from services.common.faust_app import App, table_options, worker_datadir
-from services.common.kafka import faust_broker_url
 from services.common.metrics import HEALTH
 from services.common.output_producer import OutputProducer
 from services.common.partitioned_table import PartitionedTable
@@ -64,7 +63,7 @@ class ProcessorApp:
 def build_app(settings: Settings) -> ProcessorApp:
     app = App(
         APP_ID,
-        broker=faust_broker_url(settings.kafka_bootstrap_servers),
+        settings,  # brokers, TLS and SASL (services/common/kafka_security.py)
         store=settings.faust_store,
         datadir=str(worker_datadir(settings, "order-processor")),
         topic_partitions=settings.order_topic_partitions,
@@ -102,7 +101,7 @@ def build_app(settings: Settings) -> ProcessorApp:
                       partitions=settings.order_topic_partitions,
                       use_partitioner=True, options=table_options(settings))  # raw: the app's serializers
     stores = StoreDirectory(settings)
-    outputs = OutputProducer(settings.kafka_bootstrap_servers)
+    outputs = OutputProducer(settings)
     # States go to the changelog through the same plain producer as the outputs (put_many).
     states = PartitionedTable(table, settings.order_topic_partitions, send=outputs.send_to)
     processor = Processor(states, stores, outputs.send)
@@ -138,7 +137,7 @@ def build_app(settings: Settings) -> ProcessorApp:
                 crash("order agent", RuntimeError(f"{tp.topic}[{tp.partition}] stalled at offset {position} "
                                                   f"for {STALL_SECONDS:.0f}s with records behind it"))
 
-    skipped = SkippedRecords(settings.kafka_bootstrap_servers, APP_ID)
+    skipped = SkippedRecords(settings, APP_ID)
     aligner: TimeAligner[Record] = TimeAligner(INPUT_TOPICS, max_idle_s=ALIGN_IDLE_SECONDS,
                                                max_behind_s=ALIGN_BEHIND_SECONDS, max_held=ALIGN_MAX_HELD)
     # the consumer exists once the worker starts: looked up at each commit

@@ -140,7 +140,7 @@ class Projector:
         assigned = list(self.consumer.assignment())
         if not assigned:
             return False
-        ends = end_offsets(self.settings.kafka_bootstrap_servers, assigned)
+        ends = end_offsets(self.settings, assigned)
         return all(self.consumer.position(tp) >= ends[tp] for tp in assigned)
 
     def _dead_letter(self, record: Any, exc: Exception) -> None:
@@ -257,7 +257,7 @@ def run(settings: Settings) -> None:
     projector = Projector(settings)
     log.info("projector_started", group=GROUP_ID, topics=list(SOURCE_TOPICS))
 
-    lag = export_consumer_lag("projector", projector.consumer)
+    lag = export_consumer_lag("projector", projector.consumer, settings)
     last_risk, stores_seen = 0.0, False
 
     def beat(_: RunStats) -> None:

@@ -119,7 +119,7 @@ def apply_all(
 
 
 def offsets_at(
-    consumer: KafkaConsumer, bootstrap_servers: str, partitions: Iterable[TopicPartition], since: datetime
+    consumer: KafkaConsumer, settings: Settings, partitions: Iterable[TopicPartition], since: datetime
 ) -> dict[TopicPartition, int]:
     """Per partition, the first offset whose record is at or after ``since``; the end offset where
     every record is older. Where ``broker_quirks.short_end_offsets`` (the same broker answers
@@ -128,7 +128,7 @@ def offsets_at(
     tps = list(partitions)
     ms = int(since.timestamp() * 1000)
     found = consumer.offsets_for_times({tp: ms for tp in tps})
-    ends = end_offsets(bootstrap_servers, tps)
+    ends = end_offsets(settings, tps)
     out: dict[TopicPartition, int] = {}
     for tp in tps:
         answer: Any = found.get(tp)
@@ -146,7 +146,7 @@ def reapply_since(settings: Settings, since: datetime, *, batch_records: int = B
     projector = Projector(settings, group_id=None, max_batch=batch_records)
     try:
         assigned = list(projector.consumer.assignment())
-        since_offsets = offsets_at(projector.consumer, settings.kafka_bootstrap_servers, assigned, since)
+        since_offsets = offsets_at(projector.consumer, settings, assigned, since)
         first = projector.consumer.beginning_offsets(assigned)
         starts = {}
         for tp in assigned:
@@ -188,7 +188,7 @@ def rebuild(settings: Settings, *, batch_records: int = BATCH_RECORDS) -> RunSta
     try:
         projector = Projector(settings, group_id=None, max_batch=batch_records)
         try:
-            ends = end_offsets(settings.kafka_bootstrap_servers, projector.consumer.assignment())
+            ends = end_offsets(settings, projector.consumer.assignment())
             columns = (
                 TextColumn("rebuilding the Orders tab"),
                 BarColumn(),

@@ -128,7 +128,7 @@ class StoreDirectory:
 
     def _end(self) -> int:
         assert self.settings is not None
-        return end_offsets(self.settings.kafka_bootstrap_servers, [self._tp])[self._tp]
+        return end_offsets(self.settings, [self._tp])[self._tp]
 
     def _follow(self) -> None:
         try:

@@ -48,5 +48,5 @@ def test_end_offsets_are_exact_when_records_share_a_batch(topics: Settings) -> N
     producer.flush()
     producer.send(name, value=b"y", partition=1).get(10)
     producer.close()
-    ends = end_offsets(topics.kafka_bootstrap_servers, [TopicPartition(name, 0), TopicPartition(name, 1)])
+    ends = end_offsets(topics, [TopicPartition(name, 0), TopicPartition(name, 1)])
     assert ends == {TopicPartition(name, 0): 7, TopicPartition(name, 1): 1}

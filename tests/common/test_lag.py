@@ -49,7 +49,7 @@ def test_lag_is_produced_minus_committed_per_partition(topics: Settings) -> None
     wait_until(consume, timeout=30, what="every produced message consumed")
     consumer.commit({TopicPartition(topic, p): OffsetAndMetadata(m, "", -1) for p, m in COMMITTED.items()})
 
-    exporter = export_consumer_lag("lag_test", consumer, interval_s=0.2, start=False)
+    exporter = export_consumer_lag("lag_test", consumer, settings, interval_s=0.2, start=False)
     lags = {pl.partition: pl for pl in exporter.collect_once()}
     assert {p: pl.lag for p, pl in lags.items()} == {p: PRODUCED[p] - COMMITTED.get(p, 0) for p in PRODUCED}
     assert lags[2].committed is None and lags[0].committed == 5 and lags[0].end == 7

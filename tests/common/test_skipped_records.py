@@ -16,7 +16,7 @@ TP = ("sales-channel.amazon-orders", 3)
 
 
 def lagging_guard(expected: int, still_for_s: float) -> SkippedRecords:
-    guard = SkippedRecords("127.0.0.1:1", "group")  # connects only when it reads
+    guard = SkippedRecords(Settings(kafka_bootstrap_servers="127.0.0.1:1"), "group")  # connects only when it reads
     guard.expected[TP] = expected
     guard.moved_at[TP] = time.monotonic() - still_for_s
     return guard
@@ -78,10 +78,10 @@ def test_a_read_back_that_cannot_reach_the_skip_fails_instead_of_moving_past_it(
         producer.send(AMAZON_ORDERS, key=b"read-back", value=f"r{n}".encode(), partition=0)
     producer.flush()
     producer.close()
-    guard = SkippedRecords(topics.kafka_bootstrap_servers, "read-back-group")
+    guard = SkippedRecords(topics, "read-back-group")
     monkeypatch.setattr(skipped_records, "SIDE_READ_TIMEOUT_S", 2.0)
     try:
-        end = end_offsets(topics.kafka_bootstrap_servers, [TopicPartition(AMAZON_ORDERS, 0)])
+        end = end_offsets(topics, [TopicPartition(AMAZON_ORDERS, 0)])
         stop = end[TopicPartition(AMAZON_ORDERS, 0)]
         assert [r.offset for r in guard._read((AMAZON_ORDERS, 0), stop - 3, stop)] == [stop - 3, stop - 2, stop - 1]
         with pytest.raises(SkippedReadIncomplete, match="stopping rather than folding past them"):

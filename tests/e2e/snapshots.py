@@ -38,7 +38,7 @@ def changelog_tables(settings: Settings, app_id: str) -> dict[str, dict[bytes, b
         for name in names:
             tps = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or ())]
             consumer.assign(tps)
-            ends = end_offsets(settings.kafka_bootstrap_servers, tps)
+            ends = end_offsets(settings, tps)
             latest: dict[bytes, bytes] = {}
             while any(consumer.position(tp) < ends[tp] for tp in tps):
                 for records in consumer.poll(500).values():

@@ -40,7 +40,7 @@ def _wait_committed(settings: Settings, service: ServiceProcess, timeout: float 
     tps = [TopicPartition(t, p) for t in (catalogue.AMAZON_ORDERS, catalogue.MAGENTO_RESULTS)
            for p in range(settings.order_topic_partitions)]
     try:
-        ends = end_offsets(settings.kafka_bootstrap_servers, tps)
+        ends = end_offsets(settings, tps)
 
         def committed_all() -> bool:
             assert service.alive(), service.log()[-3000:]

@@ -68,7 +68,7 @@ def snapshot(settings: Settings, topic: str, timeout: float = 20.0) -> list[Even
         parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(parts)
         consumer.seek_to_beginning(*parts)
-        end = end_offsets(settings.kafka_bootstrap_servers, parts)  # exact on Tansu too (tansu-notes #7)
+        end = end_offsets(settings, parts)  # exact on Tansu too (tansu-notes #7)
         events: list[Event] = []
         deadline = time.monotonic() + timeout
         while any(consumer.position(tp) < end[tp] for tp in parts) and time.monotonic() < deadline:
@@ -92,7 +92,7 @@ def supervised_wait(settings: Settings, processor: ServiceProcess,
         if not processor.alive():
             processor.start()
         time.sleep(interval)
-    ends = end_offsets(settings.kafka_bootstrap_servers, lifecycle_partitions(settings))
+    ends = end_offsets(settings, lifecycle_partitions(settings))
     raise AssertionError(f"timed out after {timeout}s; saw {len(events)} events; topic end offsets "
                          f"{sorted((tp.partition, end) for tp, end in ends.items())}")
 
@@ -186,11 +186,11 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(topics: Settings, proce
     # for the processor to finish 6,000 live events first.
     processor.stop()
     lifecycle = lifecycle_partitions(topics)
-    start = sum(end_offsets(topics.kafka_bootstrap_servers, lifecycle).values())
+    start = sum(end_offsets(topics, lifecycle).values())
     publish_sync(producer, AMAZON_ORDERS, batches[0] + batches[1])
     processor.start()
     deadline = time.monotonic() + 90
-    while sum(end_offsets(topics.kafka_bootstrap_servers, lifecycle).values()) - start < 50:
+    while sum(end_offsets(topics, lifecycle).values()) - start < 50:
         assert time.monotonic() < deadline, "no output within 90 s"
         if not processor.alive():
             processor.start()
