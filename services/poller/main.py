@@ -16,6 +16,7 @@ from services.pii.access import sealer
 from services.poller.notifications.cadence import PushCadence, counting_poll
 from services.poller.notifications.config import NotificationSettings
 from services.poller.notifications.listener import SqsListener
+from services.poller.notifications.subscriptions import build_check
 from services.poller.publisher import EventPublisher
 from services.poller.scheduler import StoreScheduler, owns
 from services.poller.spapi.http import HttpOrdersClient
@@ -48,10 +49,20 @@ async def serve_forever(settings: Settings, stop: asyncio.Event, poller: Poller 
                                interval=cadence.interval if push.enabled else None)
     known: dict[str, StoreConfig] = {}
 
+    def mine(store_id: str) -> bool:
+        return owns(store_id, settings.poller_instance, settings.poller_instances)
+
+    subscriptions = build_check(settings, push, mine) if push.enabled else None
+    checks: set[asyncio.Task[object]] = set()
+
     def adopt(configs: dict[str, StoreConfig]) -> None:
         known.clear()
         known.update(configs)
         scheduler.update(configs)
+        if subscriptions is not None:  # subscriptions checked at start and for stores added later
+            task: asyncio.Task[object] = asyncio.create_task(subscriptions.check(dict(configs)))
+            checks.add(task)
+            task.add_done_callback(checks.discard)
 
     def on_stores(configs: dict[str, StoreConfig]) -> None:
         loop.call_soon_threadsafe(adopt, configs)
@@ -59,7 +70,7 @@ async def serve_forever(settings: Settings, stop: asyncio.Event, poller: Poller 
     listener_task: asyncio.Task[None] | None = None
     if push.enabled:
         listener = SqsListener(poller, push.sqs_client(), push.queue_url, lambda: known,
-                               owns=lambda sid: owns(sid, settings.poller_instance, settings.poller_instances),
+                               owns=mine,
                                wait_time_s=push.wait_time_seconds, on_notified=cadence.notified,
                                on_receive=cadence.received)
         listener_task = asyncio.create_task(listener.run(stop), name="notifications")
@@ -81,6 +92,11 @@ async def serve_forever(settings: Settings, stop: asyncio.Event, poller: Poller 
         if listener_task is not None:  # unacknowledged messages stay in SQS and come back
             listener_task.cancel()
             await asyncio.gather(listener_task, return_exceptions=True)
+        for task in list(checks):
+            task.cancel()
+        await asyncio.gather(*checks, return_exceptions=True)
+        if subscriptions is not None:
+            await subscriptions.api.aclose()
         feed.stop()
         await poller.client.aclose()
         await asyncio.to_thread(poller.publisher.producer.flush, 10)

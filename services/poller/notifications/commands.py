@@ -22,8 +22,7 @@ ACTIONS = ("enable", "disable", "status")
 def queue_arn(push: NotificationSettings) -> str:
     if not push.enabled:
         raise SystemExit("NOTIFICATIONS_QUEUE_URL is not set: which SQS queue should Amazon notify?")
-    attrs = push.sqs_client().get_queue_attributes(QueueUrl=push.queue_url, AttributeNames=["QueueArn"])
-    return str(attrs["Attributes"]["QueueArn"])
+    return push.queue_arn()
 
 
 async def act(api: NotificationsApi, store: StoreConfig, action: str, arn: str | None) -> str:
@@ -64,3 +63,6 @@ def run(settings: Settings, store_id: str, action: str,
             return await act(api, history.current, action, arn)
 
     console.print(asyncio.run(main()))
+    if action == "disable" and NotificationSettings().wants(store_id):
+        console.print(f"[yellow]Note:[/yellow] NOTIFICATIONS_STORES names {store_id}: the poller subscribes "
+                      "it again at its next start unless you remove it there.")

@@ -32,6 +32,9 @@ class NotificationsApi:
         self.lwa = LwaTokens(http, lwa_token_url, self._resolver)
         self.policy = policy
 
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
     async def grantless_token(self, store: StoreConfig) -> str:
         creds = self._resolver(store.lwa_credentials_ref)
         if not isinstance(creds, dict) or not creds.get("client_id") or not creds.get("client_secret"):
@@ -71,13 +74,19 @@ class NotificationsApi:
         raise SpApiError(f"{method} {BASE}{path} for store {store.store_id}: HTTP {resp.status_code} "
                          f"{code or ''}".rstrip(), resp.status_code, code)
 
-    async def ensure_destination(self, store: StoreConfig, queue_arn: str) -> str:
-        """The id of the application's destination for ``queue_arn``, created when missing."""
+    async def destinations(self, store: StoreConfig) -> dict[str, str]:
+        """The application's destinations: id → SQS queue ARN ("" for other kinds)."""
         token = await self.grantless_token(store)
         listed = (await self._call(store, "GET", "/destinations", token)).json().get("payload") or []
-        for d in listed:
-            if ((d.get("resource") or {}).get("sqs") or {}).get("arn") == queue_arn:
-                return str(d["destinationId"])
+        return {str(d["destinationId"]): str(((d.get("resource") or {}).get("sqs") or {}).get("arn") or "")
+                for d in listed}
+
+    async def ensure_destination(self, store: StoreConfig, queue_arn: str) -> str:
+        """The id of the application's destination for ``queue_arn``, created when missing."""
+        for destination_id, arn in (await self.destinations(store)).items():
+            if arn == queue_arn:
+                return destination_id
+        token = await self.grantless_token(store)
         created = await self._call(store, "POST", "/destinations", token, {
             "name": DESTINATION_NAME, "resourceSpecification": {"sqs": {"arn": queue_arn}}})
         return str(created.json()["payload"]["destinationId"])
