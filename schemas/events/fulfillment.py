@@ -74,6 +74,12 @@ class AmazonPackage(Model):
     ship_date: datetime
     items: tuple[PackageItem, ...]
 
+    @property
+    def carrier(self) -> str:
+        """The carrier as a merchant reads it: its name with ``Other`` (the only code sent with a
+        ``carrierName``), else Amazon's carrier code."""
+        return self.carrier_name or self.carrier_code
+
 
 ConfirmationOutcome = Literal["confirmed", "skipped", "failed"]
 

@@ -14,6 +14,7 @@ from schemas.events.lifecycle import MagentoOrderRequestedV1, OrderLogAppendedV1
 from schemas.events.magento import MagentoReservationSyncedV1
 from schemas.events.poller import AmazonOrderChangedV1
 from schemas.topics import (
+    AMAZON_CONFIRMATIONS,
     AMAZON_ORDERS,
     MAGENTO_RESULTS,
     ORDER_LIFECYCLE,
@@ -42,6 +43,7 @@ ACCEPTED: dict[str, frozenset[str]] = {
                                 "magento.reservation.synced"}),
     RESERVATIONS: frozenset({"reservation.placed", "reservation.released", "reservation.failed"}),
     USER_REQUESTS: frozenset({"order.magento_retry.requested"}),
+    AMAZON_CONFIRMATIONS: frozenset({"amazon.shipment.confirmation"}),
 }
 INPUT_TOPICS = tuple(ACCEPTED)
 SERVICE = "order_processor"

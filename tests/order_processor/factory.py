@@ -7,6 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from schemas.envelope import order_key
+from schemas.events.fulfillment import (
+    AmazonPackage,
+    ConfirmationOutcome,
+    PackageItem,
+    ShipmentConfirmationData,
+    ShipmentConfirmationV1,
+)
 from schemas.events.magento import (
     MagentoOrderCanceledData,
     MagentoOrderCanceledV1,
@@ -144,3 +151,19 @@ class Script:
                                          requested_by="admin", request_id=f"r{self.seq}")
         return MagentoRetryRequestedV1.build(key=self.key, occurred_at=self._tick(), producer="orders_tab",
                                              data=data, identity=(self.seq,))
+
+    def confirmation(self, outcome: ConfirmationOutcome, *, shipment_id: int = 5, carrier: str = "UPS",
+                     carrier_name: str | None = None, tracking: str = "1Z999", reason: str | None = None,
+                     entry: int | None = None) -> ShipmentConfirmationV1:
+        """The shipment confirmer's outcome for one Magento shipment (outbox ``entry``, default: a new one)."""
+        at = self._tick()
+        package = AmazonPackage(package_reference_id=str(shipment_id), carrier_code=carrier,
+                                carrier_name=carrier_name, tracking_number=tracking, ship_date=at,
+                                items=(PackageItem(amazon_order_item_id="1", quantity=2),))
+        data = ShipmentConfirmationData(store_id=self.store_id, amazon_order_id=self.order_id,
+                                        shipment_id=shipment_id, outbox_entry_id=entry or self.seq,
+                                        outcome=outcome, reason=reason,
+                                        package=package if outcome != "skipped" else None,
+                                        amazon_status="UNSHIPPED", shipment_recorded_at=at)
+        return ShipmentConfirmationV1.build(key=self.key, occurred_at=at, producer="shipment_confirmer",
+                                            data=data, identity=(entry or self.seq, outcome))

@@ -166,3 +166,17 @@ def test_stall_watch_fires_only_when_behind_and_not_moving() -> None:
     assert watch.stalled("p0", 6, 9, now=21)
     assert not watch.stalled("p1", 9, 9, now=0) and not watch.stalled("p1", 9, 9, now=100)  # caught up
     assert not watch.stalled("p2", None, 9, now=0) and not watch.stalled("p2", None, 9, now=100)
+
+
+def test_shipment_confirmations_are_read_from_their_topic_and_logged() -> None:
+    from schemas.events.lifecycle import OrderLogAppendedV1
+    from schemas.topics import AMAZON_CONFIRMATIONS
+
+    h = Harness("s1")
+    script = Script("s1")
+    h.event(AMAZON_ORDERS, script.amazon(S.UNSHIPPED))
+    h.event(AMAZON_CONFIRMATIONS, script.confirmation("confirmed", tracking="1Z42"))
+    h.event(AMAZON_CONFIRMATIONS, script.amazon(S.SHIPPED))  # only confirmations on that topic
+    logged = [e.data.entry.message for e in h.out(ORDER_LIFECYCLE) if isinstance(e, OrderLogAppendedV1)]
+    assert logged[-1] == "Shipment confirmed to Amazon (UPS 1Z42)."
+    assert [letter.data.reason.split(":")[0] for letter in dead_letters(h)] == ["unexpected_event"]

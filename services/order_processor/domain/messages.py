@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from schemas.events.requests import RequestedVia
 from schemas.types import TabStatus
 
 IMPORTED = "Order imported from Amazon."
@@ -33,6 +34,11 @@ def magento_failed(reason: str | None) -> str:
     return f"Cannot create sales order: {_reason(reason)}."
 
 
+def retry_requested(name: str, via: RequestedVia) -> str:
+    """SPEC §11: who asked for the Magento order again (a CLI request names its system account)."""
+    return f"Retry requested by {name}{' (command line)' if via is RequestedVia.CLI else ''}."
+
+
 def magento_canceled(number: str) -> str:
     return f"Magento order {number} was canceled."
 
@@ -48,3 +54,12 @@ def magento_ship_failed(number: str, reason: str | None) -> str:
 
 def magento_deleted(number: str) -> str:
     return f"Magento order {number} was deleted."
+
+
+def shipment_confirmed(carrier: str, tracking_number: str) -> str:
+    """Issue 18: a Magento shipment's package, as Amazon now holds it."""
+    return f"Shipment confirmed to Amazon ({carrier} {tracking_number})."
+
+
+def shipment_not_confirmed(reason: str | None) -> str:
+    return f"Could not confirm shipment to Amazon: {_reason(reason)}."

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from schemas.envelope import Event
+from schemas.events.fulfillment import ShipmentConfirmationV1
 from schemas.events.lifecycle import LogLevel
 from schemas.events.magento import (
     MagentoOrderCanceledV1,
@@ -17,7 +18,7 @@ from schemas.events.magento import (
     MagentoOrderShippedV2,
 )
 from schemas.events.poller import AmazonOrderChangedV1, tracks_of
-from schemas.events.requests import MagentoRetryRequestedV1
+from schemas.events.requests import MagentoRetryRequestedV1, MagentoRetryRequestedV2
 from schemas.events.reservations import ReservationFailedV1, ReservationPlacedV1, ReservationReleasedV1
 from schemas.registry import decode, encode
 from schemas.types import AmazonStatus, MagentoState, StoreConfig, TabStatus
@@ -238,6 +239,24 @@ def _shipped(fx: Effects, event: MagentoOrderShippedV1) -> None:
         fx.log(message, LogLevel.ERROR)
 
 
+# --- Amazon's answers to what Magento did (issue 18) --------------------------------------
+
+
+def _confirmation(fx: Effects, event: ShipmentConfirmationV1) -> None:
+    """A package Amazon accepted is logged with its carrier and tracking number; a confirmation
+    that failed is logged as a failed action, once per reason. Skipped ones (echoes, FBA, the
+    store's setting off, no tracking number yet) need nothing from the merchant: not logged."""
+    data = event.data
+    if data.outcome == "confirmed" and data.package is not None:
+        message = msg.shipment_confirmed(data.package.carrier, data.package.tracking_number)
+        if message != fx.state.last_action:
+            fx.log(message)
+    elif data.outcome == "failed":
+        message = msg.shipment_not_confirmed(data.reason)
+        if message != fx.state.last_action:
+            fx.log(message, LogLevel.ERROR)
+
+
 # --- reservations and user requests ------------------------------------------------------
 
 
@@ -260,6 +279,10 @@ def _reservation_failed(fx: Effects, event: ReservationFailedV1) -> None:
 
 
 def _user_retry(fx: Effects, event: MagentoRetryRequestedV1) -> None:
+    """Every request is logged with who made it (SPEC §11), acted on or not."""
+    request = event.upcast()  # v1 names no kind of requester
+    assert isinstance(request, MagentoRetryRequestedV2)
+    fx.log(msg.retry_requested(request.data.requested_by, request.data.via))
     s = fx.state
     if s.magento_state not in (MagentoState.FAILED, MagentoState.NONE):
         return  # outstanding, created, deleted or canceled: nothing to retry
@@ -280,5 +303,7 @@ _HANDLERS: dict[type[Event], Callable[[Effects, object], None]] = {
     ReservationPlacedV1: _reserved,  # type: ignore[dict-item]
     ReservationReleasedV1: _released,  # type: ignore[dict-item]
     ReservationFailedV1: _reservation_failed,  # type: ignore[dict-item]
+    MagentoRetryRequestedV2: _user_retry,  # type: ignore[dict-item]
     MagentoRetryRequestedV1: _user_retry,  # type: ignore[dict-item]
+    ShipmentConfirmationV1: _confirmation,  # type: ignore[dict-item]
 }
