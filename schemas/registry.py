@@ -39,12 +39,13 @@ from schemas.events.poller import (
     AmazonOrderChangedV4,
     StorePollCompletedV1,
 )
-from schemas.events.requests import MagentoRetryRequestedV1
+from schemas.events.requests import MagentoRetryRequestedV1, MagentoRetryRequestedV2
 from schemas.events.reservations import ReservationFailedV1, ReservationPlacedV1, ReservationReleasedV1
-from schemas.events.stores import StoreConfiguredV1
+from schemas.events.stores import StoreConfiguredV1, StoreConfiguredV2
 
 EVENT_MODELS: tuple[type[Event], ...] = (
     StoreConfiguredV1,
+    StoreConfiguredV2,
     AmazonOrderChangedV1,
     AmazonOrderChangedV2,
     AmazonOrderChangedV3,
@@ -69,6 +70,7 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     ReservationReleasedV1,
     ReservationFailedV1,
     MagentoRetryRequestedV1,
+    MagentoRetryRequestedV2,
     DeadLetterV1,
     MagentoShipmentRecordedV1,
     ShipmentConfirmationV1,

@@ -171,6 +171,35 @@ class StoreConfig(Model):
         return value.isoformat()
 
 
+class FulfillmentSettings(Model):
+    """A store's fulfillment settings (issue 18, item 7): "Send shipments to Amazon" and the
+    carrier mapping (a Magento carrier code or title → Amazon's carrier code, e.g.
+    ``{"myco_express": "UPS"}``; carriers it does not name are mapped by ``services/fulfillment/carriers.py``)."""
+
+    send_shipments: bool = True
+    carrier_mapping: dict[str, str] = Field(default_factory=dict)
+
+
+class StoreConfigV2(StoreConfig):
+    """v2 of a store's configuration (``store.configured`` v2): ``fulfillment`` added. A subclass
+    on purpose: whatever reads a ``StoreConfig`` reads this unchanged; ``fulfillment_of`` reads
+    the settings of either (a v1 configuration has the defaults)."""
+
+    fulfillment: FulfillmentSettings = FulfillmentSettings()
+
+
+def fulfillment_of(config: StoreConfig) -> FulfillmentSettings:
+    return config.fulfillment if isinstance(config, StoreConfigV2) else FulfillmentSettings()
+
+
+def with_fulfillment(config: StoreConfig, fulfillment: FulfillmentSettings | None = None) -> StoreConfigV2:
+    """``config`` as v2, its fulfillment settings replaced by ``fulfillment`` when given."""
+    fields = {name: getattr(config, name) for name in type(config).model_fields}
+    if fulfillment is not None or "fulfillment" not in fields:
+        fields["fulfillment"] = fulfillment or FulfillmentSettings()
+    return StoreConfigV2(**fields)
+
+
 class LogEntry(Model):
     seq: int = Field(ge=1)
     at: datetime

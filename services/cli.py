@@ -189,11 +189,13 @@ def stores_add(
     merchant_id: int = typer.Option(None, help="Merchant Id (default: next free number)"),
     poll_interval: int = typer.Option(180, help="Seconds between polls"),
     settings_json: str = typer.Option("{}", "--settings", help="Order settings as JSON (SPEC §1)"),
+    fulfillment_json: str = typer.Option("{}", "--fulfillment", help='Fulfillment settings as JSON, e.g. '
+                                         '{"send_shipments": true, "carrier_mapping": {"myco": "UPS"}}'),
 ) -> None:
     """Integrate an Amazon store (an event on the stores topic)."""
     from pydantic import ValidationError
 
-    from schemas.types import OrderSettings, StoreConfig
+    from schemas.types import FulfillmentSettings, OrderSettings, StoreConfig, with_fulfillment
     from services.stores import registry
 
     s = _settings()
@@ -207,6 +209,7 @@ def stores_add(
             poll_interval_seconds=poll_interval, integration_time=datetime.now(UTC),
             settings=OrderSettings.model_validate_json(settings_json),
         )
+        config = with_fulfillment(config, FulfillmentSettings.model_validate_json(fulfillment_json))
         registry.integrate(s, config)
     except (ValidationError, ValueError) as exc:
         _fail(str(exc))
@@ -228,10 +231,12 @@ def stores_list() -> None:
 
 @stores_app.command("update")
 def stores_update(store_id: str, settings_json: str = typer.Option(..., "--settings",
-                  help="Fields to change, as JSON: order settings and/or name, poll_interval_seconds…")) -> None:
+                  help="Fields to change, as JSON: order settings and/or name, poll_interval_seconds…, "
+                       'fulfillment settings under "fulfillment"')) -> None:
     """Change a store's settings from now on."""
     import json
 
+    from schemas.types import FulfillmentSettings, fulfillment_of, with_fulfillment
     from services.stores import registry
 
     s = _settings()
@@ -240,10 +245,11 @@ def stores_update(store_id: str, settings_json: str = typer.Option(..., "--setti
         _fail(f"no store {store_id!r}; `sales-channel stores list` shows the integrated ones")
     assert h is not None
     patch = json.loads(settings_json)
+    fulfillment = {**fulfillment_of(h.current).model_dump(), **patch.pop("fulfillment", {})}
     order_fields = {k: v for k, v in patch.items() if k in h.current.settings.model_fields}
     top_fields = {k: v for k, v in patch.items() if k not in order_fields}
     new = h.current.model_copy(update={**top_fields, "settings": h.current.settings.model_copy(update=order_fields)})
-    new = type(new).model_validate(new.model_dump())
+    new = with_fulfillment(type(new).model_validate(new.model_dump()), FulfillmentSettings.model_validate(fulfillment))
     registry.publish_config(s, new, "updated")
     console.print(f"store {store_id} updated")
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import ClassVar, Literal
 
 from schemas.envelope import Event, Model
-from schemas.types import StoreConfig
+from schemas.types import StoreConfig, StoreConfigV2
 
 
 class StoreConfiguredData(Model):
@@ -24,3 +24,21 @@ class StoreConfiguredV1(Event):
     event_type: Literal["store.configured"] = "store.configured"
     schema_version: Literal[1] = 1
     data: StoreConfiguredData
+
+
+class StoreConfiguredDataV2(StoreConfiguredData):
+    config: StoreConfigV2
+
+
+class StoreConfiguredV2(StoreConfiguredV1):
+    """v2: the configuration carries the store's fulfillment settings (issue 18). A subclass of v1
+    on purpose: every reader written against v1 (``isinstance``, ``data.config``) reads v2 unchanged.
+    v1 events are not upcast (a v1 configuration stays equal to itself); ``schemas.types.fulfillment_of``
+    reads the settings of either, v1 having the defaults."""
+
+    SCHEMA_VERSION: ClassVar[int] = 2
+    schema_version: Literal[2] = 2  # type: ignore[assignment]
+    data: StoreConfiguredDataV2
+
+    def upcast(self) -> Event:
+        return self

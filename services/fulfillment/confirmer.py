@@ -17,9 +17,9 @@ from schemas.events.fulfillment import (
     ShipmentConfirmationData,
     ShipmentConfirmationV1,
 )
-from schemas.types import StoreConfig
+from schemas.types import StoreConfig, fulfillment_of
 from services.common.logging import get_logger
-from services.fulfillment.decide import AmazonOrderView, Confirm, FulfillmentSettings, Refuse, Skip, decide
+from services.fulfillment.decide import AmazonOrderView, Confirm, Refuse, Skip, decide
 from services.fulfillment.spapi import ConfirmRefused, ShipmentsClient, confirm_request
 from services.poller.spapi.port import SpApiError
 
@@ -32,7 +32,6 @@ class TryLater(RuntimeError):
 
 
 StoreLookup = Callable[[str], StoreConfig | None]
-SettingsLookup = Callable[[StoreConfig], FulfillmentSettings]
 
 
 def _outcome(fact: MagentoShipmentRecordedV1, outcome: str, reason: str | None, package: AmazonPackage | None,
@@ -54,11 +53,9 @@ def _outcome(fact: MagentoShipmentRecordedV1, outcome: str, reason: str | None, 
 
 
 class Confirmer:
-    def __init__(self, client: ShipmentsClient, stores: StoreLookup,
-                 settings_for: SettingsLookup = lambda _store: FulfillmentSettings()) -> None:
+    def __init__(self, client: ShipmentsClient, stores: StoreLookup) -> None:
         self.client = client
-        self.stores = stores
-        self.settings_for = settings_for
+        self.stores = stores  # the store's configuration carries its fulfillment settings
 
     async def _read(self, store: StoreConfig, order_id: str) -> AmazonOrderView | None:
         try:
@@ -80,7 +77,7 @@ class Confirmer:
         order = await self._read(store, data.amazon_order_id)
         if order is None:
             return _outcome(event, "failed", f"Amazon has no order {data.amazon_order_id}", None, None)
-        decision = decide(data, order, self.settings_for(store), recorded_at=event.occurred_at)
+        decision = decide(data, order, fulfillment_of(store), recorded_at=event.occurred_at)
         if isinstance(decision, Skip):
             return _outcome(event, "skipped", decision.reason, None, order.status)
         if isinstance(decision, Refuse):

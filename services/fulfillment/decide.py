@@ -20,11 +20,12 @@ One Magento shipment is one Amazon package, whatever happens to it later:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from schemas.events.fulfillment import AmazonPackage, MagentoShipmentRecordedData, PackageItem, ShipmentTrack
+from schemas.types import FulfillmentSettings
 from services.fulfillment.carriers import OTHER, carrier_for
 
 NOT_SHIPPABLE = frozenset({"CANCELLED", "UNFULFILLABLE"})
@@ -99,14 +100,6 @@ def _obj(value: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class FulfillmentSettings:
-    """The store's settings: "Send shipments to Amazon" and its carrier mapping."""
-
-    send_shipments: bool = True
-    carrier_mapping: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Confirm:
     package: AmazonPackage
     edit: bool  # Amazon holds this package already: the call changes it
@@ -149,7 +142,8 @@ def _latest_track(tracks: tuple[ShipmentTrack, ...]) -> tuple[ShipmentTrack | No
 
 def decide(shipment: MagentoShipmentRecordedData, order: AmazonOrderView,
            settings: FulfillmentSettings | None = None, *, recorded_at: datetime | None = None) -> Decision:
-    """The package to confirm for ``shipment`` on ``order`` as Amazon holds it now."""
+    """The package to confirm for ``shipment`` on ``order`` as Amazon holds it now, under the
+    store's fulfillment ``settings`` (``schemas.types.fulfillment_of``; default: send, no mapping)."""
     settings = settings or FulfillmentSettings()
     if not settings.send_shipments:
         return Skip("Send shipments to Amazon is off for this store")

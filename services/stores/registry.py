@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from schemas.events.stores import StoreConfiguredData, StoreConfiguredV1
+from schemas.events.stores import StoreConfiguredData, StoreConfiguredDataV2, StoreConfiguredV1, StoreConfiguredV2
 from schemas.topics import STORES
-from schemas.types import StoreConfig
+from schemas.types import StoreConfig, StoreConfigV2
 from services.common.kafka import make_producer, publish_sync
 from services.common.settings import Settings
 from services.stores.directory import StoreDirectory
@@ -17,11 +17,15 @@ PRODUCER = "stores"
 
 
 def configured_event(config: StoreConfig, change: str, effective_at: datetime) -> StoreConfiguredV1:
-    data = StoreConfiguredData(change=change, effective_at=effective_at, config=config)  # type: ignore[arg-type]
-    return StoreConfiguredV1.build(
+    """v2 for a configuration with fulfillment settings (``StoreConfigV2``), else v1."""
+    v2 = isinstance(config, StoreConfigV2)
+    model, data_model = (StoreConfiguredV2, StoreConfiguredDataV2) if v2 else (StoreConfiguredV1, StoreConfiguredData)
+    data = data_model(change=change, effective_at=effective_at, config=config)  # type: ignore[arg-type]
+    event: StoreConfiguredV1 = model.build(
         key=config.store_id, occurred_at=effective_at, producer=PRODUCER, data=data,
         identity=(change, effective_at.isoformat(), config.model_dump_json()),
     )
+    return event
 
 
 def read_all(settings: Settings, timeout_s: float = 20.0) -> dict[str, StoreHistory]:

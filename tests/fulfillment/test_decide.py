@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from schemas.events.fulfillment import MagentoShipmentRecordedData, ShipmentItem, ShipmentTrack
+from schemas.types import FulfillmentSettings
 from services.fulfillment.carriers import AMAZON_CARRIER_CODES, carrier_for
 from services.fulfillment.decide import (
     AmazonItem,
     AmazonOrderView,
     Confirm,
-    FulfillmentSettings,
     HeldPackage,
     Refuse,
     Skip,
@@ -130,7 +130,28 @@ def test_orders_amazon_will_not_ship_are_refused(status: str, words: str) -> Non
 
 
 def test_the_store_setting_turns_confirmation_off() -> None:
-    assert isinstance(decide(shipment(), order(), FulfillmentSettings(send_shipments=False)), Skip)
+    assert decide(shipment(), order(), FulfillmentSettings(send_shipments=False)) == \
+        Skip("Send shipments to Amazon is off for this store")
+
+
+def test_the_stores_carrier_mapping_names_amazons_carrier() -> None:
+    mapped = FulfillmentSettings(carrier_mapping={"myco_express": "DHL Express"})
+    s = shipment(tracks=[(1, "MX1", "myco_express", "MyCo Express")])
+    assert confirmed(decide(s, order(), mapped)).package.carrier_code == "DHL Express"
+    unmapped = confirmed(decide(s, order())).package
+    assert (unmapped.carrier_code, unmapped.carrier_name) == ("Other", "MyCo Express")
+
+
+def test_settings_come_from_the_store_configuration_any_version() -> None:
+    from schemas.types import StoreConfig, fulfillment_of, with_fulfillment
+
+    v1 = StoreConfig(store_id="s1", name="S", merchant_id=1, seller_id="A", marketplace_id="M",
+                     spapi_endpoint="http://x", lwa_credentials_ref="env:X", integration_time=SHIPPED_AT)
+    assert fulfillment_of(v1) == FulfillmentSettings(send_shipments=True, carrier_mapping={})
+    off = with_fulfillment(v1, FulfillmentSettings(send_shipments=False))
+    assert fulfillment_of(off).send_shipments is False
+    assert fulfillment_of(with_fulfillment(off)) == fulfillment_of(off)  # kept when only upgraded
+    assert decide(shipment(), order(), fulfillment_of(off)) == Skip("Send shipments to Amazon is off for this store")
 
 
 def test_quantities_are_summed_per_amazon_item_and_checked_against_what_is_left() -> None:
