@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent
-MIGRATION_OWNERS = ("poller", "magento_writer", "orders_tab", "pii")
+MIGRATION_OWNERS = ("poller", "magento_writer", "orders_tab", "pii", "fulfillment")
 
 
 class Base(DeclarativeBase):

@@ -1,16 +1,14 @@
-"""The fulfillment services' tables and migrations (one Alembic branch, its own version table)."""
+"""The fulfillment services' tables (their migrations: the ``fulfillment`` branch under ``migrations/versions``,
+applied with every service's by ``services.common.db.upgrade`` / ``sales-channel db upgrade``)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import BigInteger, DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.common.db import Base, transaction
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class OutboxCursor(Base):
@@ -21,17 +19,6 @@ class OutboxCursor(Base):
     # The last outbox entry whose fact the broker acknowledged.
     last_entry_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-
-
-def upgrade(url: str) -> None:
-    """Apply the fulfillment branch."""
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(cfg, "heads")
 
 
 class CursorStore:

@@ -10,11 +10,12 @@ from typing import Any
 
 from schemas import Event
 from schemas.topics import MAGENTO_FULFILLMENT
+from services.common.db import upgrade
 from services.common.deadletters import DeadLetters
 from services.common.kafka import make_producer, publish_sync
 from services.common.logging import get_logger
 from services.common.settings import Settings
-from services.fulfillment.db import CursorStore, upgrade
+from services.fulfillment.db import CursorStore
 from services.fulfillment.reader import OutboxReader
 from services.magento_writer.magento.auth import resolve_auth
 from services.magento_writer.magento.client import MagentoClient

@@ -15,9 +15,7 @@ from services.magento_writer.magento.client import MagentoClient
 
 @pytest.fixture(scope="session")
 def fulfillment_db(migrated_pg_url: str) -> str:
-    from services.fulfillment.db import upgrade
-
-    upgrade(migrated_pg_url)
+    """The fulfillment tables come with every service's migrations (``MIGRATION_OWNERS``)."""
     return migrated_pg_url
 
 
