@@ -36,6 +36,7 @@ SESSIONS: tuple[tuple[str, ...], ...] = (
     ("tests/e2e/test_broker_outage.py",),
     ("tests/e2e/test_broker_failure.py",),
     ("tests/e2e/test_rebalance.py",),
+    ("tests/e2e/test_notifications.py",),
 )
 E2E = tuple(paths for paths in SESSIONS if paths[0].startswith("tests/e2e/"))
 # The failure drills alone, to run them several times in a row: --lane drills

@@ -125,8 +125,10 @@ class Pipeline:
 
 
 @contextmanager
-def pipeline(settings: Settings, tmp_path: Path, amazon_now: datetime) -> Iterator[Pipeline]:
-    amazon = SandboxState(seed=11, rate_scale=1000.0)
+def pipeline(settings: Settings, tmp_path: Path, amazon_now: datetime,
+             amazon: SandboxState | None = None) -> Iterator[Pipeline]:
+    """``amazon``: the SP-API sandbox's state (default: seed 11, rates 1000x Amazon's)."""
+    amazon = amazon or SandboxState(seed=11, rate_scale=1000.0)
     amazon.clock.freeze(amazon_now)
     magento = MagentoState()
     amazon_srv = serve_in_thread(spapi_app(amazon))
