@@ -11,7 +11,7 @@ from kafka.errors import KafkaConfigurationError, KafkaError
 
 from schemas import Event, encode
 from services.common import broker_quirks
-from services.common.kafka_security import client_options
+from services.common.kafka_security import client_options, refusal
 from services.common.retry import BROKER_CONNECT, GROUP_COORDINATOR, RetriesExhausted, retry_call
 from services.common.settings import Settings
 
@@ -27,11 +27,15 @@ def _broker_missing(exc: BaseException) -> bool:
     return isinstance(exc, KafkaError) and not isinstance(exc, KafkaConfigurationError)
 
 
-def _retry_connect(fn: Any, bootstrap: str, timeout_s: float) -> Any:
-    """``fn()`` under the ``BROKER_CONNECT`` retry policy, for at most ``timeout_s``."""
+def _retry_connect(fn: Any, settings: Settings, timeout_s: float) -> Any:
+    """``fn()`` under the ``BROKER_CONNECT`` retry policy, for at most ``timeout_s``; a broker
+    that refuses this client over TLS is named with the reason (``kafka_security.refusal``)."""
     try:
         return retry_call(BROKER_CONNECT.within(timeout_s), fn, retry_on=_broker_missing)
     except RetriesExhausted as exc:
+        bootstrap = settings.kafka_bootstrap_servers
+        if reason := refusal(settings):
+            raise BrokerUnavailable(f"the Kafka brokers at {bootstrap} refuse this client: {reason}") from exc.last
         raise BrokerUnavailable(
             f"no Kafka broker answers at {bootstrap}. Start one with `sales-channel broker` "
             f"or set KAFKA_BOOTSTRAP_SERVERS."
@@ -49,7 +53,7 @@ def make_producer(settings: Settings, timeout_s: float = 30.0, **overrides: Any)
         key_serializer=lambda k: k.encode() if isinstance(k, str) else k,
     )
     opts.update(overrides)
-    return _retry_connect(lambda: KafkaProducer(**opts), settings.kafka_bootstrap_servers, timeout_s)
+    return _retry_connect(lambda: KafkaProducer(**opts), settings, timeout_s)
 
 
 def make_consumer(settings: Settings, group_id: str | None, topics: Iterable[str],
@@ -65,7 +69,7 @@ def make_consumer(settings: Settings, group_id: str | None, topics: Iterable[str
         allow_auto_create_topics=False,
     )
     opts.update(overrides)
-    consumer = _retry_connect(lambda: KafkaConsumer(**opts), settings.kafka_bootstrap_servers, timeout_s)
+    consumer = _retry_connect(lambda: KafkaConsumer(**opts), settings, timeout_s)
     topics = list(topics)
     if topics:
         consumer.subscribe(topics)

@@ -8,6 +8,9 @@
 - ``faust_options(settings)``: ``broker`` and ``broker_credentials`` of a Faust app. Faust's URL
   scheme stays ``kafka://`` whatever the protocol (it picks the aiokafka driver); TLS and SASL
   travel in ``broker_credentials`` (``faust.SSLCredentials`` / ``faust.SASLCredentials``).
+- ``refusal(settings)``: why the brokers refuse this client, for the error once connecting has
+  failed (the clients only log it): a certificate that does not verify, a client certificate the
+  broker wanted, or, past the handshake, the SASL login.
 
 Buyer PII travels over these connections, and Amazon's Data Protection Policy wants TLS 1.2+
 (issue #20): the SSL context verifies the broker's certificate and host name against
@@ -21,6 +24,7 @@ process and configuration; a changed password takes a restart. The password is a
 
 from __future__ import annotations
 
+import socket
 import ssl
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -165,3 +169,33 @@ def faust_options(settings: Settings) -> dict[str, Any]:
     """``broker`` and ``broker_credentials`` of a Faust app."""
     return {"broker": faust_broker_url(settings.kafka_bootstrap_servers),
             "broker_credentials": faust_credentials(settings)}
+
+
+def refusal(settings: Settings, timeout_s: float = 5.0) -> str | None:
+    """Why the brokers refuse this client, found by a TLS handshake with each bootstrap server;
+    None on PLAINTEXT or when no server answers at all (then nothing is listening)."""
+    sec = security(settings)
+    if sec.ssl_context is None:
+        return None
+    for server in (s.strip() for s in settings.kafka_bootstrap_servers.split(",") if s.strip()):
+        host, _, port = server.rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout_s) as raw, \
+                    sec.ssl_context.wrap_socket(raw, server_hostname=host) as tls:
+                tls.settimeout(1.0)  # TLS 1.3: a missing client certificate is refused after the handshake
+                try:
+                    tls.recv(1)
+                except TimeoutError:
+                    pass
+        except ssl.SSLCertVerificationError as exc:
+            return f"the certificate of {server} does not verify ({exc.verify_message}; check KAFKA_SSL_CAFILE)"
+        except ssl.SSLError as exc:
+            return f"TLS with {server} failed ({exc.reason or exc}; does the broker want a client certificate, " \
+                   f"KAFKA_SSL_CERTFILE/KAFKA_SSL_KEYFILE?)"
+        except (OSError, ValueError):
+            continue
+        if sec.protocol == "SASL_SSL":
+            return (f"TLS with {server} works, so the broker refused the SASL login (KAFKA_SASL_MECHANISM "
+                    f"{sec.sasl_mechanism}, KAFKA_SASL_USERNAME {sec.sasl_username}, KAFKA_SASL_PASSWORD_REF)")
+        return None
+    return None

@@ -73,8 +73,7 @@ class TopicCreation:
 
 
 def _admin(settings: Settings, timeout_s: float) -> KafkaAdminClient:
-    return _retry_connect(lambda: KafkaAdminClient(**client_options(settings)),
-                          settings.kafka_bootstrap_servers, timeout_s)
+    return _retry_connect(lambda: KafkaAdminClient(**client_options(settings)), settings, timeout_s)
 
 
 def cluster_replication(settings: Settings, timeout_s: float = 30.0) -> int:

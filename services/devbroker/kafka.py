@@ -1,6 +1,9 @@
 """Apache Kafka's own broker (``org.apache.kafka:kafka_2.13``, version pinned in
 ``deploy/kafka/pom.xml``) in KRaft mode on one machine: one combined broker/controller node, or a
-cluster of several with replication factor 3 and ``min.insync.replicas`` 2.
+cluster of several with replication factor 3 and ``min.insync.replicas`` 2. A single node can
+also serve clients over TLS (``TlsListeners``: an SSL listener, optionally with client
+certificates required, and a SASL_SSL one with SCRAM and PLAIN users), to prove the clients'
+security settings (services/common/kafka_security.py) on the real broker.
 
 Maven resolves the broker's jars once into a cache outside the repository
 (``$SALES_CHANNEL_CACHE``, else ``$XDG_CACHE_HOME/sales-channel``, else ``~/.cache/sales-channel``),
@@ -92,6 +95,67 @@ def new_cluster_id() -> str:
             return cluster_id
 
 
+@dataclass(frozen=True)
+class TlsListeners:
+    """Listeners for clients over TLS besides the node's PLAINTEXT one (which the node's own
+    controller traffic and readiness checks keep using). Certificates and keys are PEM strings
+    (``ssl.keystore.type=PEM``); the key is PKCS#8 and unencrypted.
+
+    - ``ssl_port``: an ``SSL`` listener; with ``client_ca`` it requires a client certificate
+      issued by that CA (mutual TLS).
+    - ``sasl_ssl_port``: a ``SASL_SSL`` listener (server certificate only) authenticating
+      ``users`` (name, password) with SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN."""
+
+    certificate_chain: str
+    private_key: str
+    ssl_port: int
+    client_ca: str | None = None
+    sasl_ssl_port: int | None = None
+    users: tuple[tuple[str, str], ...] = ()
+
+    SCRAM_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
+
+    def listener_ports(self) -> tuple[int, ...]:
+        return (self.ssl_port, self.sasl_ssl_port) if self.sasl_ssl_port else (self.ssl_port,)
+
+    def listeners(self, host: str) -> list[str]:
+        return [f"SSL://{host}:{self.ssl_port}"] + (
+            [f"SASL_SSL://{host}:{self.sasl_ssl_port}"] if self.sasl_ssl_port else [])
+
+    def properties(self) -> dict[str, object]:
+        def pem(value: str) -> str:  # one properties line: java.util.Properties reads "\n" as a newline
+            return value.strip().replace("\n", "\\n")
+
+        props: dict[str, object] = {
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.certificate.chain": pem(self.certificate_chain),
+            "ssl.keystore.key": pem(self.private_key),
+            "ssl.enabled.protocols": "TLSv1.3,TLSv1.2",
+        }
+        if self.client_ca:
+            props.update({"ssl.truststore.type": "PEM", "ssl.truststore.certificates": pem(self.client_ca),
+                          "listener.name.ssl.ssl.client.auth": "required"})
+        if self.sasl_ssl_port:
+            scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+            plain_users = " ".join(f'user_{name}="{password}"' for name, password in self.users)
+            props.update({
+                "listener.name.sasl_ssl.ssl.client.auth": "none",
+                "sasl.enabled.mechanisms": ",".join((*self.SCRAM_MECHANISMS, "PLAIN")),
+                "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config": scram,
+                "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": scram,
+                "listener.name.sasl_ssl.plain.sasl.jaas.config":
+                    f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};",
+            })
+        return props
+
+    def scram_credentials(self) -> list[str]:
+        """``kafka-storage format --add-scram`` arguments: every user under both SCRAM mechanisms."""
+        if not self.sasl_ssl_port:
+            return []
+        return [arg for mechanism in self.SCRAM_MECHANISMS for name, password in self.users
+                for arg in ("--add-scram", f"{mechanism}=[name={name},password={password}]")]
+
+
 @dataclass
 class KafkaNode:
     """One combined broker/controller process of a local KRaft cluster."""
@@ -103,6 +167,7 @@ class KafkaNode:
     libs: Path
     heap_mb: int
     host: str = "127.0.0.1"
+    tls: TlsListeners | None = None
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -119,14 +184,15 @@ class KafkaNode:
 
     def write_config(self, voters: str, replicas: int) -> None:
         isr = 2 if replicas >= 3 else 1
-        props = {
+        client = [f"PLAINTEXT://{self.host}:{self.port}", *(self.tls.listeners(self.host) if self.tls else [])]
+        props: dict[str, object] = {
             "process.roles": "broker,controller",
             "node.id": self.node_id,
-            "listeners": f"PLAINTEXT://{self.host}:{self.port},CONTROLLER://{self.host}:{self.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://{self.host}:{self.port}",
+            "listeners": ",".join([*client, f"CONTROLLER://{self.host}:{self.controller_port}"]),
+            "advertised.listeners": ",".join(client),
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL",
             "controller.quorum.voters": voters,
             "log.dirs": self.directory / "data",
             "num.partitions": 1,
@@ -141,6 +207,7 @@ class KafkaNode:
             "unclean.leader.election.enable": "false",
             "group.initial.rebalance.delay.ms": 0,
             "auto.create.topics.enable": "false",
+            **(self.tls.properties() if self.tls else {}),
         }
         self.directory.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
@@ -153,8 +220,9 @@ class KafkaNode:
 
     def format(self, cluster_id: str) -> subprocess.Popen[bytes]:
         """Format this node's storage (started, not awaited: nodes format in parallel)."""
+        users = self.tls.scram_credentials() if self.tls else []
         return subprocess.Popen(self._java("kafka.tools.StorageTool", "format", "-t", cluster_id,
-                                           "-c", str(self.config_path), "--ignore-formatted"),
+                                           "-c", str(self.config_path), "--ignore-formatted", *users),
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
     def start(self, wait_s: float = 60.0) -> None:
@@ -167,7 +235,7 @@ class KafkaNode:
     def spawn(self) -> None:
         if self.alive():
             return
-        for p in (self.port, self.controller_port):
+        for p in (self.port, self.controller_port, *(self.tls.listener_ports() if self.tls else ())):
             if port_open(self.host, p):
                 raise KafkaSetupError(f"port {self.host}:{p} is taken; stop what listens there or pick another")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,11 +293,15 @@ def wait_ready(bootstrap: str, nodes: int, timeout_s: float = 60.0) -> None:
 
 
 def start_kafka(host: str = "127.0.0.1", port: int | None = None, nodes: int = 1, data_dir: Path | None = None,
-                progress: Callable[[str], None] = print, heap_mb: int | None = None) -> RunningBroker:
+                progress: Callable[[str], None] = print, heap_mb: int | None = None,
+                tls: TlsListeners | None = None) -> RunningBroker:
     """Format and start ``nodes`` combined KRaft nodes; return once every one serves clients.
-    Without ``data_dir`` the data lives in a temporary directory removed on stop."""
+    Without ``data_dir`` the data lives in a temporary directory removed on stop. ``tls``: a
+    single node's extra listeners for clients over TLS."""
     if nodes < 1:
         raise ValueError("nodes must be at least 1")
+    if tls is not None and nodes != 1:
+        raise ValueError("TLS listeners are for a single node")
     libs = ensure_jars(progress)
     cleanup = _Cleanup()
     if data_dir is None:
@@ -237,7 +309,7 @@ def start_kafka(host: str = "127.0.0.1", port: int | None = None, nodes: int = 1
         cleanup.path = data_dir
     heap = heap_mb or (512 if nodes == 1 else 384)
     ports = [port or free_port()] + [free_port() for _ in range(nodes - 1)]
-    members = [KafkaNode(i + 1, ports[i], free_port(), data_dir / f"node-{i + 1}", libs, heap, host)
+    members = [KafkaNode(i + 1, ports[i], free_port(), data_dir / f"node-{i + 1}", libs, heap, host, tls)
                for i in range(nodes)]
     voters = ",".join(f"{n.node_id}@{host}:{n.controller_port}" for n in members)
     replicas = 3 if nodes >= 3 else 1

@@ -9,7 +9,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from services.devbroker.kafka import TlsListeners
 
 Engine = Literal["kafka", "tansu"]
 
@@ -107,15 +110,18 @@ class RunningBroker:
 
 def start_broker(engine: Engine = "kafka", *, port: int | None = None, nodes: int = 1,
                  data_dir: Path | None = None, host: str = "127.0.0.1", progress: Callable[[str], None] = print,
-                 heap_mb: int | None = None) -> RunningBroker:
+                 heap_mb: int | None = None, tls: TlsListeners | None = None) -> RunningBroker:
     """Start a local broker: Apache Kafka (``nodes`` combined broker/controller nodes, KRaft) or
-    Tansu (one node, memory storage). ``port`` is the first node's client port (default: free)."""
+    Tansu (one node, memory storage). ``port`` is the first node's client port (default: free);
+    ``tls``: a single Kafka node's extra listeners for clients over TLS."""
     if engine == "kafka":
         from services.devbroker.kafka import start_kafka
 
         return start_kafka(host=host, port=port, nodes=nodes, data_dir=data_dir, progress=progress,
-                           heap_mb=heap_mb)
+                           heap_mb=heap_mb, tls=tls)
     if engine == "tansu":
+        if tls is not None:
+            raise ValueError("TLS listeners are Kafka's; Tansu here serves PLAINTEXT only")
         if nodes != 1:
             raise ValueError("Tansu runs one node; use --engine kafka for a cluster")
         from services.devbroker.tansu import start_tansu
