@@ -391,6 +391,59 @@ def replay(
     _run("services.replay:run", _settings(), service, force, when)
 
 
+# --- Orders-tab users -------------------------------------------------------------------------
+
+users_app = typer.Typer(no_args_is_help=True, help="Orders-tab users: viewer, operator (retry, cancel), admin (users).")
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: str = typer.Option("viewer", help="viewer, operator or admin"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input"),
+) -> None:
+    """Add a user; prints their personal API token once."""
+    import sys
+
+    from services.orders_tab.users_cli import add
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        token = add(_settings(), name, role, password)
+    except ValueError as exc:
+        _fail(escape(str(exc)))
+    console.print(f"user {escape(name)} added ({escape(role)}). Personal API token, shown once:")
+    print(token)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Users, their roles and whether they are active."""
+    from services.orders_tab.users_cli import list_all
+
+    table = Table("name", "role", "active", "created", "API token")
+    for u in list_all(_settings()):
+        table.add_row(u.name, u.role.value, "yes" if u.active else f"disabled {u.disabled_at:%Y-%m-%d}",
+                      f"{u.created_at:%Y-%m-%d %H:%M}", "yes" if u.has_token else "no")
+    Console().print(table)
+
+
+@users_app.command("disable")
+def users_disable(name: str) -> None:
+    """Disable a user: their password, API token and sessions stop working at once."""
+    from services.orders_tab.users_cli import disable
+
+    try:
+        disable(_settings(), name)
+    except ValueError as exc:
+        _fail(escape(str(exc)))
+    console.print(f"user {escape(name)} disabled")
+
+
 def main() -> None:
     app()
 

@@ -137,3 +137,46 @@ class OffsetRow(Base):
 TABLES: tuple[Table, ...] = cast(
     tuple[Table, ...], (OrderRow.__table__, LogRow.__table__, StoreRow.__table__, OffsetRow.__table__)
 )
+
+
+# --- people: accounts, sessions and login throttling ----------------------------------------------
+# Not in TABLES: a rebuild of the tab from the topics empties TABLES, and must never sign anyone out
+# or forget an account (these rows come from people, not from events).
+
+
+class UserRow(Base):
+    """A named account of the Orders tab (SPEC §11): a role, an argon2 password hash, and the
+    SHA-256 of its personal API token (the token itself is shown once and never stored)."""
+
+    __tablename__ = "orders_tab_users"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, nullable=False)
+    disabled_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
+class SessionRow(Base):
+    """A signed-in browser: the cookie holds a random value, the table its SHA-256. ``user_id`` is
+    NULL for a session opened with the bootstrap admin token."""
+
+    __tablename__ = "orders_tab_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime, nullable=False)
+
+
+class LoginAttemptsRow(Base):
+    """Failed sign-ins per account name (``scope`` 'user') and per client address ('address')."""
+
+    __tablename__ = "orders_tab_login_attempts"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_failure_at: Mapped[datetime] = mapped_column(TZDateTime, nullable=False)

@@ -20,6 +20,21 @@ MAX_PAGE = 100_000
 MAX_TOTAL = Decimal("1000000000000")
 
 _STORE_RE = re.compile(STORE_ID_PATTERN)
+_ORDER_RE = re.compile(ORDER_ID_PATTERN)
+MAX_BULK = 200  # orders per bulk action: a page of the grid at most
+
+
+def parse_order_keys(values: list[str]) -> list[tuple[str, str]]:
+    """The grid's selected rows, each ``<store id>/<Amazon order id>``; 422 for a malformed one."""
+    if len(values) > MAX_BULK:
+        raise HTTPException(422, detail=f"select at most {MAX_BULK} orders at once")
+    keys: list[tuple[str, str]] = []
+    for value in values:
+        store_id, _, order_id = value.partition("/")
+        if not (_STORE_RE.match(store_id) and _ORDER_RE.match(order_id)):
+            raise HTTPException(422, detail=f"invalid order selection {value[:80]!r}: expected STORE/ORDER")
+        keys.append((store_id, order_id))
+    return list(dict.fromkeys(keys))
 
 
 def _as_utc(value: datetime | None) -> datetime | None:

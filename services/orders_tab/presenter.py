@@ -34,6 +34,7 @@ class OrderRowOut(BaseModel):
     latest_ship_date: datetime | None
     ship_urgency: Literal["near", "past"] | None
     last_action: str | None
+    magento_state: str
     details_url: str
     # optional columns, present only when asked for
     order_id: str | None = None
@@ -155,6 +156,26 @@ class RetryOut(BaseModel):
     message: str
 
 
+class OrderKey(BaseModel):
+    store_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    amazon_order_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+class BulkRetryIn(BaseModel):
+    orders: list[OrderKey] = Field(min_length=1, max_length=200, description="The selected orders")
+
+
+class RetryRequestedOut(OrderKey):
+    request_id: str
+    event_id: str
+
+
+class BulkRetryOut(BaseModel):
+    requested: list[RetryRequestedOut]
+    skipped: list[OrderKey] = Field(description="Selected orders whose Magento order has not failed (or unknown)")
+    message: str
+
+
 class ErrorOut(BaseModel):
     error: str
     detail: Any = None
@@ -208,6 +229,7 @@ def row_out(
         latest_ship_date=utc(row["latest_ship_date"]),  # type: ignore[arg-type]
         ship_urgency=ship_urgency(row, now, near_hours),  # type: ignore[arg-type]
         last_action=row["last_action"],
+        magento_state=row["magento_state"],
         details_url=f"/api/orders/{row['store_id']}/{row['amazon_order_id']}",
     )
     for col in columns:

@@ -3,6 +3,7 @@ dashboards. Shared by the JSON API and the web page; no HTTP in here."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -210,17 +211,23 @@ def _after(q: GridQuery, after: tuple[Any, ...]) -> ColumnElement[bool]:
     return or_(tuple_(*cols) > tuple_(*after), lead.is_(None))
 
 
-def grid(conn: Connection, q: GridQuery) -> GridPage:
-    """One page: after ``q.after`` (keyset, any depth at the cost of the first page) or, for
-    ``page`` > 1 without a keyset, by offset (kept for links to a page number)."""
-    where = and_(true_(), *conditions(q))
+def _page(q: GridQuery, where: ColumnElement[bool], after: tuple[Any, ...] | None, limit: int,
+          columns: list[Any] | None = None) -> Select[Any]:
+    """Rows matching ``where`` after the keyset ``after``, in the grid's order, at most ``limit``."""
     cols = sort_order(q)
     if q.direction is Direction.DESC:
         order_by = [c.desc().nulls_first() for c in cols]
     else:
         order_by = [c.asc().nulls_last() for c in cols]
-    page_where = where if q.after is None else and_(where, _after(q, q.after))
-    stmt: Select[Any] = select(OrderRow.__table__).where(page_where).order_by(*order_by).limit(q.page_size + 1)
+    page_where = where if after is None else and_(where, _after(q, after))
+    return select(*(columns or [OrderRow.__table__])).where(page_where).order_by(*order_by).limit(limit)
+
+
+def grid(conn: Connection, q: GridQuery) -> GridPage:
+    """One page: after ``q.after`` (keyset, any depth at the cost of the first page) or, for
+    ``page`` > 1 without a keyset, by offset (kept for links to a page number)."""
+    where = and_(true_(), *conditions(q))
+    stmt = _page(q, where, q.after, q.page_size + 1)
     if q.after is None and q.page > 1:
         stmt = stmt.offset((q.page - 1) * q.page_size)
     rows = [dict(r._mapping) for r in conn.execute(stmt)]
@@ -231,6 +238,25 @@ def grid(conn: Connection, q: GridQuery) -> GridPage:
     names = store_names(conn, {r["store_id"] for r in rows})
     next_after = keyset_values(q, rows[-1]) if more and rows else None
     return GridPage(rows=rows, total=total, total_exact=exact, query=q, store_names=names, next_after=next_after)
+
+
+EXPORT_CHUNK = 1_000
+# Every column but the items (the grid and its export never show them).
+ROW_COLUMNS = [c for c in OrderRow.__table__.columns if c.name != "items"]
+
+
+def every_row(conn: Connection, q: GridQuery, chunk: int = EXPORT_CHUNK) -> Iterator[dict[str, Any]]:
+    """Every row the grid's filters match, in its order, read ``chunk`` rows at a time by keyset (a
+    million rows cost a thousand index range reads, and memory holds one chunk). ``q``'s page and
+    cursor are ignored: an export starts at the first row."""
+    where = and_(true_(), *conditions(q))
+    after: tuple[Any, ...] | None = None
+    while True:
+        rows = [dict(r._mapping) for r in conn.execute(_page(q, where, after, chunk, ROW_COLUMNS))]
+        yield from rows
+        if len(rows) < chunk:
+            return
+        after = keyset_values(q, rows[-1])
 
 
 def true_() -> ColumnElement[bool]:
@@ -262,6 +288,18 @@ def order(conn: Connection, store_id: str, amazon_order_id: str) -> dict[str, An
         select(OrderRow.__table__).where(O.store_id == store_id, O.amazon_order_id == amazon_order_id)
     ).first()
     return dict(row._mapping) if row else None
+
+
+def failed_orders(conn: Connection, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Which of ``keys`` are orders whose Magento order failed (the rows a bulk retry acts on), in
+    the given order."""
+    if not keys:
+        return []
+    stmt = select(O.store_id, O.amazon_order_id).where(
+        tuple_(O.store_id, O.amazon_order_id).in_(keys), O.magento_state == MagentoState.FAILED.value
+    )
+    found = {(s, o) for s, o in conn.execute(stmt)}
+    return [k for k in keys if k in found]
 
 
 def order_log(conn: Connection, store_id: str, amazon_order_id: str) -> list[dict[str, Any]]:

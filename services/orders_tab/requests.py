@@ -1,14 +1,16 @@
-"""User requests from the Orders tab and the CLI, published on the user-requests topic."""
+"""User requests from the Orders tab and the CLI, published on the user-requests topic. Each
+names who asked (SPEC §11): the order processor writes it to the order's log."""
 
 from __future__ import annotations
 
 import getpass
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from schemas.envelope import order_key
-from schemas.events.requests import MagentoRetryRequestedData, MagentoRetryRequestedV1
+from schemas.events.requests import MagentoRetryRequestedDataV2, MagentoRetryRequestedV2, RequestedVia
 from schemas.topics import USER_REQUESTS
 from services.common.kafka import make_producer, publish_sync
 from services.common.settings import Settings
@@ -17,36 +19,56 @@ PRODUCER = "orders_tab"
 
 
 def retry_event(
-    store_id: str, amazon_order_id: str, requested_by: str, request_id: str | None = None
-) -> MagentoRetryRequestedV1:
+    store_id: str, amazon_order_id: str, requested_by: str, via: RequestedVia, request_id: str | None = None
+) -> MagentoRetryRequestedV2:
     request_id = request_id or uuid.uuid4().hex
-    event: MagentoRetryRequestedV1 = MagentoRetryRequestedV1.build(
+    event: MagentoRetryRequestedV2 = MagentoRetryRequestedV2.build(
         key=order_key(store_id, amazon_order_id),
         occurred_at=datetime.now(UTC),
         producer=PRODUCER,
         identity=(request_id,),
-        data=MagentoRetryRequestedData(
+        data=MagentoRetryRequestedDataV2(
             store_id=store_id,
             amazon_order_id=amazon_order_id,
             requested_by=requested_by,
             request_id=request_id,
+            via=via,
         ),
     )
     return event
 
 
-def publish_retry(
-    settings: Settings, store_id: str, amazon_order_id: str, requested_by: str, producer: Any = None
-) -> MagentoRetryRequestedV1:
-    """Publish one retry request and wait for the broker's acknowledgement."""
-    event = retry_event(store_id, amazon_order_id, requested_by)
+def publish_retries(
+    settings: Settings,
+    orders: Iterable[tuple[str, str]],
+    requested_by: str,
+    via: RequestedVia = RequestedVia.SYSTEM,
+    producer: Any = None,
+) -> list[MagentoRetryRequestedV2]:
+    """Publish one retry request per (store, Amazon order) and wait for the broker's acknowledgement."""
+    events = [retry_event(store_id, order_id, requested_by, via) for store_id, order_id in orders]
+    if not events:
+        return []
     own = producer is None
     producer = producer or make_producer(settings)
     try:
-        publish_sync(producer, USER_REQUESTS, [event])
+        publish_sync(producer, USER_REQUESTS, events)
     finally:
         if own:
             producer.close()
+    return events
+
+
+def publish_retry(
+    settings: Settings,
+    store_id: str,
+    amazon_order_id: str,
+    requested_by: str,
+    via: RequestedVia = RequestedVia.SYSTEM,
+    producer: Any = None,
+) -> MagentoRetryRequestedV2:
+    """Publish one retry request and wait for the broker's acknowledgement."""
+    (event,) = publish_retries(settings, [(store_id, amazon_order_id)], requested_by, via, producer)
     return event
 
 
@@ -67,7 +89,7 @@ def request_retry_cli(settings: Settings, store_id: str, amazon_order_id: str) -
             "(is the projector running?)"
         )
         raise typer.Exit(2)
-    event = publish_retry(settings, store_id, amazon_order_id, requested_by=f"cli:{getpass.getuser()}")
+    event = publish_retry(settings, store_id, amazon_order_id, requested_by=getpass.getuser(), via=RequestedVia.CLI)
     console.print(
         f"retry of the Magento order for {store_id}/{amazon_order_id} requested (request {event.data.request_id})"
     )

@@ -28,7 +28,8 @@ STORE_CONFIG_COLUMNS = (
 )
 
 
-def _insert(conn: Connection, table: Table) -> Any:
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """An INSERT with ``on_conflict_do_*`` for the connection's dialect."""
     dialect = conn.dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
@@ -81,7 +82,7 @@ def _generic_upsert(
 ) -> None:
     """``INSERT … ON CONFLICT`` through SQLAlchemy (SQLite: executemany is in-process and fast).
     With ``newer``, a conflicting row is only replaced when that column grows (or was NULL)."""
-    ins = _insert(conn, table)
+    ins = dialect_insert(conn, table)
     if not update:
         stmt = ins.on_conflict_do_nothing(index_elements=list(keys))
     else:

@@ -1,4 +1,5 @@
-"""The Orders-tab web application: JSON API under /api, the page at /, one admin token."""
+"""The Orders-tab web application: JSON API under /api, the page at /, named users with roles
+(the admin token only bootstraps the first admin)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from services.common.db import get_engine
 from services.common.logging import get_logger
 from services.common.settings import Settings
-from services.orders_tab import api, pages
-from services.orders_tab.auth import Auth, LoginRequired, TokenMissing, load_token, require_api
+from services.orders_tab import api, pages, users_api
+from services.orders_tab.auth import Access, LoginRequired, TokenMissing, api_access, bootstrap_token
 from services.orders_tab.metrics import HTTP_DURATION, HTTP_REQUESTS
+from services.orders_tab.roles import Permission
 
 log = get_logger("orders_tab.web")
 
@@ -64,8 +66,9 @@ class _LazyProducer:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """The app; fails with a clear message when no admin token is configured."""
-    token = load_token(settings)
+    """The app; fails with a clear message when there is neither a named admin nor an admin token."""
+    engine = get_engine(settings.database_url)
+    token = bootstrap_token(settings, engine)
     app = FastAPI(
         title="Sales Channel · Orders tab",
         version="1.0.0",
@@ -73,20 +76,23 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
         description="The Amazon orders of every store, as on the Orders tab (SPEC §3). "
-        "Every route needs `Authorization: Bearer <token>`.",
+        "Every route needs `Authorization: Bearer <token>`: your personal API token "
+        "(`sales-channel users add`, or `POST /api/me/token`). Your role decides what you may do: "
+        "viewer (read), operator (retry), admin (users).",
     )
     app.state.settings = settings
-    app.state.engine = get_engine(settings.database_url)
-    app.state.auth = Auth(token)
+    app.state.engine = engine
+    app.state.access = Access(engine, token)
     app.state.producer = _LazyProducer(settings)
     app.include_router(api.router)
+    app.include_router(users_api.router)
     app.include_router(pages.router)
 
-    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(require_api)])
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(api_access(Permission.READ))])
     def openapi() -> JSONResponse:
         return JSONResponse(app.openapi())
 
-    @app.get("/api/docs", include_in_schema=False, dependencies=[Depends(require_api)])
+    @app.get("/api/docs", include_in_schema=False, dependencies=[Depends(api_access(Permission.READ))])
     def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Orders tab API")
 

@@ -67,3 +67,34 @@ def token_env() -> Iterator[str]:
 def table_rows(settings: Settings, sql: str, **params: object) -> list[tuple[object, ...]]:
     with get_engine(settings.database_url).connect() as conn:
         return [tuple(r) for r in conn.execute(text(sql), params)]
+
+
+def fresh_database(pg_admin_url: str) -> tuple[str, Callable[[], None]]:
+    """A new, migrated database and its dropper: for tests that add named admins, which retire the
+    bootstrap token that the session database's other tests sign in with."""
+    from sqlalchemy import create_engine
+
+    from services.common.db import upgrade
+
+    name = f"sc_users_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+
+    def drop() -> None:
+        get_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(scope="module")
+def people_settings(topics: Settings, pg_admin_url: str, token_env: str) -> Iterator[Settings]:
+    """Settings on a database of this module's own (the broker is the session's)."""
+    url, drop = fresh_database(pg_admin_url)
+    yield topics.model_copy(update={"database_url": url})
+    drop()

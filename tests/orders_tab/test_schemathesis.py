@@ -30,12 +30,15 @@ def api_schema(topics: Settings, token_env: str, publish: Callable, project: Cal
     for topic, evs in dataset.events(ds).items():
         publish(topic, evs)
     project()
-    return schemathesis.openapi.from_asgi("/api/openapi.json", create_app(topics), headers=AUTH)
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(topics), headers=AUTH)
+    # Not the user administration: a generated admin would retire the bootstrap token that this
+    # session's other tests sign in with (tests/orders_tab/test_users.py covers those routes).
+    return schema.exclude(path_regex="^/api/users")
 
 
 def test_api_never_fails(api_schema: object) -> None:
     operations = [result.ok() for result in api_schema.get_all_operations()]  # type: ignore[attr-defined]
-    assert len(operations) == 5
+    assert len(operations) == 9
     calls: list[int] = []
     for operation in operations:
 
@@ -49,5 +52,5 @@ def test_api_never_fails(api_schema: object) -> None:
             calls.append(response.status_code)
 
         check()
-    assert len(calls) >= 5 * 5
+    assert len(calls) >= 9 * 5
     assert 200 in calls and 422 in calls
