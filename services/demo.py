@@ -43,6 +43,7 @@ SERVICES = (
 )
 METRICS_BASE_PORT = 9301
 RESTOCK_SKU = "DEMO-RESTOCK-1"
+PUSH_STORE = "store-1"  # ORDER_CHANGE notifications on: its orders appear within seconds
 
 
 def _free_port() -> int:
@@ -121,9 +122,11 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
     from sandbox._server import serve_in_thread
     from sandbox.magento import MagentoState
     from sandbox.magento import create_app as magento_app
-    from sandbox.spapi import SandboxState
     from sandbox.spapi.catalog import PRODUCTS
     from sandbox.spapi.lifecycle import TransitionError
+    from sandbox.spapi.notifications import DeliveryPolicy, NotificationHub, moto_sqs_client
+    from sandbox.spapi.notifications_api import NotifyingSandboxState
+    from sandbox.spapi.notifications_sqs import MotoSqs
     from sandbox.spapi.server import create_app as spapi_app
     from schemas.types import OrderSettings, StoreConfig
     from services.common.db import upgrade
@@ -183,6 +186,8 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
     watchdog = Watchdog()
     supervisor: Supervisor | None = None
     broker = None
+    sqs: MotoSqs | None = None
+    hub: NotificationHub | None = None
     try:
         what = "embedded Tansu" if broker_engine == "tansu" else "Apache Kafka"
         with console.status(f"[1/6] Starting the Kafka broker ({what})…"):
@@ -197,14 +202,20 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
             upgrade(settings.database_url)
         console.print(f"[green]✓[/green] topics created; database {db_path}")
 
-        with console.status("[3/6] Starting the SP-API and Magento sandboxes…"):
-            amazon = SandboxState(seed=7, rate_scale=10.0)
+        with console.status("[3/6] Starting the SP-API and Magento sandboxes and SQS (moto)…"):
+            sqs = MotoSqs().start()
+            queue = sqs.create_queue("sales-channel-order-change")
+            # Amazon's delivery: sometimes twice, sometimes late (so out of order)
+            hub = NotificationHub(sqs=moto_sqs_client(sqs.endpoint_url), seed=7,
+                                  policy=DeliveryPolicy(duplicate=0.1, reorder=0.1, max_delay_seconds=3))
+            amazon = NotifyingSandboxState(seed=7, rate_scale=10.0, notifications=hub)
             magento = MagentoState()
             amazon_srv = serve_in_thread(spapi_app(amazon))
             magento_srv = serve_in_thread(magento_app(magento))
             for p in PRODUCTS:
                 magento.create_product(p.sku, p.title, price=float(p.price), qty=200)
-        console.print(f"[green]✓[/green] SP-API sandbox {amazon_srv.url}, Magento stand-in {magento_srv.url}")
+        console.print(f"[green]✓[/green] SP-API sandbox {amazon_srv.url}, Magento stand-in {magento_srv.url}, "
+                      f"SQS (moto) {sqs.endpoint_url}")
 
         with console.status(f"[4/6] Integrating {stores} Amazon stores…"):
             tab_token = secrets.token_urlsafe(16)
@@ -268,6 +279,9 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
             "MAGENTO_AUTH_REF": "file:magento", "WEB_ADMIN_TOKEN_REF": "file:orders-tab",
             "PII_KEK_REF": "file:pii-kek",
             "LOG_FORMAT": "json",
+            # the poller listens to the queue and subscribes PUSH_STORE at start (moto takes any key)
+            "NOTIFICATIONS_QUEUE_URL": queue.url, "NOTIFICATIONS_SQS_ENDPOINT_URL": sqs.endpoint_url,
+            "NOTIFICATIONS_STORES": PUSH_STORE, "AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo",
         }
         supervisor = Supervisor(logs, env, watchdog=watchdog)
         with console.status("[5/6] Starting the services…"):
@@ -284,7 +298,8 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
             f"Metrics     http://127.0.0.1:{metrics_ports[0]}/metrics … :{metrics_ports[-1]}\n"
             f"Logs        {logs}/\n\n"
             "Orders Unshipped at integration are imported first; new Amazon orders appear about\n"
-            "two minutes after they happen (Amazon's own delay). Ctrl-C stops everything.",
+            "two minutes after they happen (Amazon's own delay). Demo Store 1 has ORDER_CHANGE\n"
+            "notifications on: its new orders appear within seconds. Ctrl-C stops everything.",
             title="[6/6] Sales Channel demo is running"))
 
         console.print(Panel.fit(
@@ -327,6 +342,10 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
         pass
     finally:
         shutdown(console, supervisor, broker, watchdog)
+        if hub is not None:
+            hub.close()
+        if sqs is not None:
+            sqs.stop()
 
 
 def shutdown(console: Console, supervisor: Supervisor | None, broker: RunningBroker | None,

@@ -4,6 +4,7 @@ Nothing here imitates SQS: boto3 talks to moto's own implementation over HTTP.""
 
 from __future__ import annotations
 
+import logging
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ class MotoSqs:
     def start(self) -> MotoSqs:
         from moto.server import ThreadedMotoServer
 
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request on the console
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         return self
