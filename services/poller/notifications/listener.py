@@ -7,11 +7,17 @@ so its per-seller 0.5 req/s, burst 30 bucket applies), publish through ``process
 fingerprints and per-store lock as polling: a change both paths see is one fact), and delete a
 message only after the broker acknowledged its facts. A failure leaves the message in the queue;
 SQS redelivers it after its visibility timeout. Messages of stores another poller process owns
-are released at once; messages of unknown or disabled stores are deleted and counted."""
+are released at once; messages of unknown or disabled stores are deleted and counted.
+
+The listener never waits for a store's getOrder bucket: a message whose store has no token left
+(a flash sale: more than 30 orders at once) is deferred, made invisible until its turn at the
+bucket's rate, so one busy seller never holds up the others' notifications."""
 
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +28,7 @@ from services.common.logging import get_logger
 from services.common.retry import SQS_RECEIVE, retry_async
 from services.poller.notifications import metrics
 from services.poller.notifications.message import OrderChange, PoisonMessage, SeenNotifications, decode
+from services.poller.ratelimit import RateLimits
 from services.poller.sync import Poller, process_orders
 
 log = get_logger(__name__)
@@ -37,6 +44,7 @@ class BatchResult:
     poison: int = 0
     ignored: int = 0
     released: int = 0
+    deferred: int = 0
     failed: int = 0
     events_published: int = 0
     orders_fetched: int = 0
@@ -54,6 +62,25 @@ class SqsListener:
     on_notified: Callable[[str], None] | None = None  # a store's notification was handled
     on_receive: Callable[[], None] | None = None  # SQS answered (the listener is alive)
     seen: SeenNotifications = field(default_factory=SeenNotifications)
+    clock: Callable[[], float] = time.monotonic
+    _turns: dict[str, float] = field(default_factory=dict)  # store -> when its last deferred message returns
+
+    def _bucket_wait(self, store_id: str) -> tuple[float, float]:
+        """Seconds until the store's getOrder bucket has a token (0: now), taking none; its rate."""
+        limits = getattr(self.poller.client, "limits", None)
+        if not isinstance(limits, RateLimits):
+            return 0.0, 0.0
+        bucket = limits.bucket(store_id, "getOrder")
+        tokens = bucket.tokens
+        return (0.0 if tokens >= 1.0 else (1.0 - tokens) / bucket.rate), bucket.rate
+
+    def _turn(self, store_id: str, wait_s: float, rate: float) -> int:
+        """Seconds to hide a deferred message: after the store's earlier deferred ones, one per
+        ``1/rate`` seconds, so they come back as the bucket refills (SQS allows up to 12 h)."""
+        now = self.clock()
+        at = max(now + wait_s, self._turns.get(store_id, 0.0) + 1.0 / rate)
+        self._turns[store_id] = at
+        return min(max(math.ceil(at - now), 1), 43_200)
 
     def _store_of(self, change: OrderChange) -> StoreConfig | None:
         for cfg in self.stores().values():
@@ -102,6 +129,14 @@ class SqsListener:
             wanted.setdefault((store.store_id, change.amazon_order_id), []).append((msg, change))
         for (sid, order_id), announced in wanted.items():
             store = configs[sid]
+            wait_s, rate = self._bucket_wait(sid)
+            if wait_s > 0:
+                hide_s = self._turn(sid, wait_s, rate)
+                for msg, _ in announced:
+                    await asyncio.to_thread(self.sqs.change_message_visibility, QueueUrl=self.queue_url,
+                                            ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=hide_s)
+                result.deferred += len(announced)
+                continue
             try:
                 raw = await self.poller.client.get_order(store, order_id)
                 result.orders_fetched += 1
@@ -125,7 +160,8 @@ class SqsListener:
                 self.on_notified(sid)
         for outcome, count in (("processed", result.processed), ("duplicate", result.duplicates),
                                ("poison", result.poison), ("ignored", result.ignored),
-                               ("released", result.released), ("failed", result.failed)):
+                               ("released", result.released), ("deferred", result.deferred),
+                               ("failed", result.failed)):
             metrics.notifications(outcome, count)
         return result
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from services.common.metrics import counter
 
 NOTIFICATIONS = counter("poller_notifications_total",
-                        "ORDER_CHANGE messages by outcome (processed, duplicate, poison, ignored, released, failed)",
+                        "ORDER_CHANGE messages by outcome (processed, duplicate, poison, ignored, released, deferred, "
+                        "failed)",
                         ("outcome",))
 MISSED_BY_PUSH = counter("poller_changes_missed_by_push_total",
                          "Order changes polling published for a store whose notifications were flowing", ("store",))
-OUTCOMES = ("processed", "duplicate", "poison", "ignored", "released", "failed")
+OUTCOMES = ("processed", "duplicate", "poison", "ignored", "released", "deferred", "failed")
 _children = {o: NOTIFICATIONS.labels(o) for o in OUTCOMES}
 
 
