@@ -11,7 +11,12 @@ from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
 
 from schemas.envelope import Event
 from schemas.events.deadletter import DeadLetterV1
-from schemas.events.fulfillment import MagentoShipmentRecordedV1, ShipmentConfirmationV1
+from schemas.events.fulfillment import (
+    AmazonCancellationV1,
+    AmazonCancelRequestedV1,
+    MagentoShipmentRecordedV1,
+    ShipmentConfirmationV1,
+)
 from schemas.events.lifecycle import (
     MagentoCancelRequestedV1,
     MagentoOrderRequestedV1,
@@ -74,6 +79,8 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     DeadLetterV1,
     MagentoShipmentRecordedV1,
     ShipmentConfirmationV1,
+    AmazonCancelRequestedV1,
+    AmazonCancellationV1,
     PiiErasedV1,
 )
 

@@ -74,13 +74,15 @@ def catalogue(order_partitions: int = DEFAULT_ORDER_PARTITIONS) -> tuple[TopicSp
         TopicSpec(RESERVATIONS, "inventory_reserver", n, "order", "delete",
                   ("reservation.placed", "reservation.released", "reservation.failed"),
                   description="Stock reservations of Pending orders."),
-        TopicSpec(USER_REQUESTS, "orders_tab", n, "order", "delete", ("order.magento_retry.requested",),
+        TopicSpec(USER_REQUESTS, "orders_tab", n, "order", "delete", ("order.magento_retry.requested",
+                                                                      "order.amazon_cancel.requested"),
                   description="Requests made by merchants on the Orders tab or the CLI."),
         TopicSpec(MAGENTO_FULFILLMENT, "fulfillment_reader", n, "order", "delete", ("magento.shipment.recorded",),
                   description="Magento shipments and tracks, read from our module's outbox."),
         TopicSpec(AMAZON_CONFIRMATIONS, "shipment_confirmer", n, "order", "delete",
-                  ("amazon.shipment.confirmation",),
-                  description="Each shipment confirmation sent to Amazon (or not), with its outcome."),
+                  ("amazon.shipment.confirmation", "amazon.cancellation"),
+                  description="Each shipment confirmation sent to Amazon (or not), with its outcome; each "
+                              "seller cancellation sent by feed, then accepted or refused."),
         TopicSpec(PII_ERASURES, "key_service", n, "order", "delete", ("pii.erased",),
                   description="Each order whose buyer PII was erased (its data key destroyed), and why."),
     ]

@@ -333,6 +333,12 @@ def shipment_confirmer() -> None:
     _run("services.fulfillment.confirmer_main:run", _settings())
 
 
+@app.command("amazon-canceller")
+def amazon_canceller() -> None:
+    """Send "Cancel on Amazon" requests as acknowledgement feeds and publish each outcome (issue 18)."""
+    _run("services.fulfillment.canceller_main:run", _settings())
+
+
 @app.command()
 def projector() -> None:
     """Maintain the Orders-tab tables from the topics."""
@@ -349,6 +355,24 @@ def web(host: str = "127.0.0.1", port: int = 8000) -> None:
 def orders_retry(store_id: str, amazon_order_id: str) -> None:
     """Ask for the Magento order of an Amazon order to be created again."""
     _run("services.orders_tab.requests:request_retry_cli", _settings(), store_id, amazon_order_id)
+
+
+@orders_app.command("cancel-on-amazon")
+def orders_cancel_on_amazon(store_id: str, amazon_order_id: str, reason: str = typer.Option(
+        ..., help="Amazon's cancel reason: NoInventory, ShippingAddressUndeliverable, CustomerExchange, "
+                  "BuyerCanceled, GeneralAdjustment, CarrierCreditDecision, RiskAssessmentInformationNotValid, "
+                  "CarrierCoverageFailure, CustomerReturn or MerchandiseNotReceived")) -> None:
+    """Cancel an Unshipped Amazon order on Amazon (a feed; shipped orders are refused)."""
+    import getpass
+
+    from services.fulfillment.cancel_requests import publish_cancel_request
+
+    try:
+        event = publish_cancel_request(_settings(), store_id, amazon_order_id, reason, getpass.getuser(), "cli")
+    except ValueError as exc:
+        _fail(str(exc))
+    console.print(f"cancellation of {store_id}/{amazon_order_id} requested (request {event.data.request_id}); "
+                  "the order's log shows Amazon's answer")
 
 
 @sandbox_app.command("spapi")

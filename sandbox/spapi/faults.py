@@ -8,7 +8,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-OPERATIONS = ("searchOrders", "getOrder", "token")
+OPERATIONS = ("searchOrders", "getOrder", "token", "confirmShipment", "createFeedDocument", "createFeed", "getFeed",
+              "getFeedDocument")
 ANY_OPERATION = "*"
 MALFORMED_KINDS = ("unknown_status", "missing_field")
 

@@ -1,5 +1,6 @@
 """The SP-API sandbox app: LWA (``POST /auth/o2/token``), Orders API v2026-01-01
-(``GET /orders/2026-01-01/orders[/{orderId}]``), Notifications v1 (``/notifications/v1``) and the
+(``GET /orders/2026-01-01/orders[/{orderId}]``), ``confirmShipment`` (Orders v0), Feeds v2021-06-30
+(``/feeds/2021-06-30``: seller cancellations), Notifications v1 (``/notifications/v1``) and the
 ``/_sandbox`` admin API."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi import FastAPI, Request, Response
 
 from sandbox.spapi.admin_api import admin_router
 from sandbox.spapi.autotick import AutoTick, ticking
+from sandbox.spapi.feeds_api import feeds_router
 from sandbox.spapi.lwa_api import lwa_router
 from sandbox.spapi.notifications_api import notifications_router
 from sandbox.spapi.orders_api import orders_router
@@ -49,6 +51,7 @@ def create_app(state: SandboxState | None = None, auto_tick: AutoTick | None = N
     app.include_router(lwa_router(sandbox))
     app.include_router(orders_router(sandbox))
     app.include_router(shipments_router(sandbox))
+    app.include_router(feeds_router(sandbox))
     app.include_router(notifications_router(sandbox))
     app.include_router(admin_router(sandbox))
     return app

@@ -18,6 +18,7 @@ from sandbox.spapi.catalog import DEFAULT_MARKETPLACE_ID
 from sandbox.spapi.clock import SandboxClock, format_time, whole_seconds
 from sandbox.spapi.errors import not_found
 from sandbox.spapi.faults import FaultInjector, MalformedOrder
+from sandbox.spapi.feeds import SHIPPED_MESSAGE, FeedBook
 from sandbox.spapi.generator import ItemSpec, OrderFactory, OrderSpec
 from sandbox.spapi.model import FULFILLMENT_STATUSES, SimOrder
 from sandbox.spapi.pagination import PageCursor, PaginationCodec
@@ -85,6 +86,7 @@ class SandboxState:
         self.auth = LwaAuthority(client_id, client_secret, access_token_ttl_seconds)
         self.rate_limiter = RateLimiter(rate_scale, rate_limits_enabled, monotonic)
         self.faults = FaultInjector()
+        self.feeds = FeedBook()
         self.visibility_delay_seconds = 0.0
         self._pagination = PaginationCodec(secrets.token_bytes(32))
         self._sellers: dict[str, Seller] = {}
@@ -270,6 +272,24 @@ class SandboxState:
             lambda o, at: lifecycle.cancel(o, at, cancelled_by, reason),
         )
 
+    def cancel_by_seller(self, seller_id: str, order_id: str, reason: str) -> str | None:
+        """A seller cancellation from an acknowledgement feed: None when the order is (now) canceled,
+        else why Amazon refuses it (shipped, or not the seller's order)."""
+        with self._lock:
+            try:
+                order = self.get_order(seller_id, order_id)
+            except KeyError:
+                return f"Order {order_id} was not found for this seller."
+            if order.status in ("SHIPPED", "PARTIALLY_SHIPPED"):
+                return SHIPPED_MESSAGE
+            if order.status in ("CANCELLED", "CANCELED"):
+                return None
+            try:
+                self.cancel(seller_id, order_id, reason=reason, cancelled_by="SELLER")
+            except lifecycle.TransitionError as exc:
+                return str(exc)
+            return None
+
     def advance_randomly(self, seller_id: str, order_id: str) -> SimOrder:
         return self._transition(
             seller_id, order_id, None, lambda o, at: lifecycle.random_step(o, at, self.rng, self._factory)
@@ -365,6 +385,7 @@ class SandboxState:
             self._order_owner.clear()
             self.auth.reset()
             self.faults.clear()
+            self.feeds = FeedBook()
             self.rate_limiter.reset()
             self.clock.reset()
             self.visibility_delay_seconds = 0.0

@@ -103,3 +103,53 @@ class ShipmentConfirmationV1(Event):
     event_type: Literal["amazon.shipment.confirmation"] = "amazon.shipment.confirmation"
     schema_version: Literal[1] = 1
     data: ShipmentConfirmationData
+
+
+# Amazon's cancel reasons (POST_ORDER_ACKNOWLEDGEMENT_DATA ``CancelReason``).
+CancelReason = Literal[
+    "NoInventory", "ShippingAddressUndeliverable", "CustomerExchange", "BuyerCanceled", "GeneralAdjustment",
+    "CarrierCreditDecision", "RiskAssessmentInformationNotValid", "CarrierCoverageFailure", "CustomerReturn",
+    "MerchandiseNotReceived",
+]
+
+
+class AmazonCancelRequestedData(Model):
+    store_id: str
+    amazon_order_id: str
+    reason: CancelReason
+    requested_by: str  # who asked (a user name; "magento" when the Magento order was canceled)
+    via: str  # orders_tab | cli | magento
+    request_id: str
+
+
+class AmazonCancelRequestedV1(Event):
+    """A seller cancellation to send to Amazon ("Cancel on Amazon"), on ``user-requests``."""
+
+    EVENT_TYPE: ClassVar[str] = "order.amazon_cancel.requested"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    event_type: Literal["order.amazon_cancel.requested"] = "order.amazon_cancel.requested"
+    schema_version: Literal[1] = 1
+    data: AmazonCancelRequestedData
+
+
+CancellationOutcome = Literal["sent", "accepted", "refused"]
+
+
+class AmazonCancellationData(Model):
+    store_id: str
+    amazon_order_id: str
+    request_id: str
+    outcome: CancellationOutcome
+    reason: str | None = None  # why Amazon refused (or why it was never sent: the order is shipped)
+    feed_id: str | None = None
+
+
+class AmazonCancellationV1(Event):
+    """Where a seller cancellation stands on Amazon: the feed was sent, then Amazon's processing
+    report accepted or refused it (``amazon-confirmations``, owned by the shipment confirmer's service)."""
+
+    EVENT_TYPE: ClassVar[str] = "amazon.cancellation"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    event_type: Literal["amazon.cancellation"] = "amazon.cancellation"
+    schema_version: Literal[1] = 1
+    data: AmazonCancellationData

@@ -42,8 +42,8 @@ ACCEPTED: dict[str, frozenset[str]] = {
                                 "magento.order.canceled", "magento.order.shipped",
                                 "magento.reservation.synced"}),
     RESERVATIONS: frozenset({"reservation.placed", "reservation.released", "reservation.failed"}),
-    USER_REQUESTS: frozenset({"order.magento_retry.requested"}),
-    AMAZON_CONFIRMATIONS: frozenset({"amazon.shipment.confirmation"}),
+    USER_REQUESTS: frozenset({"order.magento_retry.requested", "order.amazon_cancel.requested"}),
+    AMAZON_CONFIRMATIONS: frozenset({"amazon.shipment.confirmation", "amazon.cancellation"}),
 }
 INPUT_TOPICS = tuple(ACCEPTED)
 SERVICE = "order_processor"

@@ -24,7 +24,8 @@ CHECKPOINT_LAG = gauge("poller_checkpoint_lag_seconds", "How far the store's che
 LAST_SUCCESS = gauge("poller_last_success_timestamp_seconds", "Unix time of the store's last successful poll",
                      ("store",))
 
-OPERATIONS = ("searchOrders", "getOrder", "confirmShipment")
+OPERATIONS = ("searchOrders", "getOrder", "confirmShipment", "createFeedDocument", "createFeed", "getFeed",
+              "getFeedDocument")
 OUTCOMES = ("ok", "throttled", "error")
 
 

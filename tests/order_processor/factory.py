@@ -8,7 +8,10 @@ from typing import Any
 
 from schemas.envelope import order_key
 from schemas.events.fulfillment import (
+    AmazonCancellationData,
+    AmazonCancellationV1,
     AmazonPackage,
+    CancellationOutcome,
     ConfirmationOutcome,
     PackageItem,
     ShipmentConfirmationData,
@@ -167,3 +170,11 @@ class Script:
                                         amazon_status="UNSHIPPED", shipment_recorded_at=at)
         return ShipmentConfirmationV1.build(key=self.key, occurred_at=at, producer="shipment_confirmer",
                                             data=data, identity=(entry or self.seq, outcome))
+
+    def cancellation(self, outcome: CancellationOutcome, reason: str | None = None,
+                     request_id: str = "r1") -> AmazonCancellationV1:
+        """The canceller's word on one "Cancel on Amazon" request."""
+        data = AmazonCancellationData(store_id=self.store_id, amazon_order_id=self.order_id, request_id=request_id,
+                                      outcome=outcome, reason=reason, feed_id="F1" if outcome != "refused" else None)
+        return AmazonCancellationV1.build(key=self.key, occurred_at=self._tick(), producer="shipment_confirmer",
+                                          data=data, identity=(request_id, outcome))

@@ -103,3 +103,45 @@ def test_outcomes_of_an_order_never_imported_are_ignored() -> None:
     run, script = Fold(store_config()), Script(purchased=store_config().integration_time.replace(year=2025))
     run(script.amazon(S.UNSHIPPED), script.confirmation("failed", reason="x"))
     assert run.state is not None and run.state.excluded and run.outputs == []
+
+
+def test_a_cancellation_sent_then_accepted_is_logged_in_that_order() -> None:
+    run, script = shipped_in_magento()
+    run(script.cancellation("sent"), script.cancellation("accepted"))
+    assert run.log[-2:] == ["Cancellation sent to Amazon.", "Amazon accepted the cancellation."]
+    assert run.view.last_action == "Amazon accepted the cancellation."
+    assert {levels(run)[m] for m in run.log[-2:]} == {LogLevel.INFO}
+
+
+def test_a_refused_cancellation_is_an_error_with_amazons_reason() -> None:
+    run, script = shipped_in_magento()
+    run(script.cancellation("sent"), script.cancellation("refused", "The order cannot be canceled because it has "
+                                                                    "already shipped."))
+    message = "Amazon refused the cancellation: The order cannot be canceled because it has already shipped."
+    assert run.log[-1] == message and run.view.last_action == message
+    assert levels(run)[message] is LogLevel.ERROR
+
+
+def test_a_shipped_order_refused_before_any_feed_says_why() -> None:
+    run, script = shipped_in_magento()
+    run(script.cancellation("refused", "the order is already shipped, and shipped orders cannot be canceled"))
+    assert run.log[-1] == ("Amazon refused the cancellation: the order is already shipped, and shipped orders "
+                           "cannot be canceled.")
+    assert "Cancellation sent to Amazon." not in run.log
+
+
+def test_cancellation_outcomes_delivered_again_are_logged_once() -> None:
+    run, script = shipped_in_magento()
+    sent, accepted = script.cancellation("sent"), script.cancellation("accepted")
+    run(sent, sent, accepted, accepted)
+    assert run.log.count("Cancellation sent to Amazon.") == 1
+    assert run.log.count("Amazon accepted the cancellation.") == 1
+
+
+def test_the_request_itself_changes_nothing_until_amazon_answers() -> None:
+    from services.fulfillment.cancel_requests import cancel_request
+
+    run, script = shipped_in_magento()
+    before = list(run.log)
+    assert run(cancel_request(script.store_id, script.order_id, "NoInventory", "ann", "cli")) == []
+    assert run.log == before

@@ -180,3 +180,18 @@ def test_shipment_confirmations_are_read_from_their_topic_and_logged() -> None:
     logged = [e.data.entry.message for e in h.out(ORDER_LIFECYCLE) if isinstance(e, OrderLogAppendedV1)]
     assert logged[-1] == "Shipment confirmed to Amazon (UPS 1Z42)."
     assert [letter.data.reason.split(":")[0] for letter in dead_letters(h)] == ["unexpected_event"]
+
+
+def test_cancel_requests_and_their_outcomes_are_accepted_on_their_topics() -> None:
+    from schemas.events.lifecycle import OrderLogAppendedV1
+    from schemas.topics import AMAZON_CONFIRMATIONS, USER_REQUESTS
+    from services.fulfillment.cancel_requests import cancel_request
+
+    h = Harness("s1")
+    script = Script("s1")
+    h.event(AMAZON_ORDERS, script.amazon(S.UNSHIPPED))
+    h.event(USER_REQUESTS, cancel_request("s1", script.order_id, "NoInventory", "ann", "cli"))
+    h.event(AMAZON_CONFIRMATIONS, script.cancellation("sent"))
+    logged = [e.data.entry.message for e in h.out(ORDER_LIFECYCLE) if isinstance(e, OrderLogAppendedV1)]
+    assert logged[-1] == "Cancellation sent to Amazon."
+    assert dead_letters(h) == []

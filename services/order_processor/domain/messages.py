@@ -63,3 +63,11 @@ def shipment_confirmed(carrier: str, tracking_number: str) -> str:
 
 def shipment_not_confirmed(reason: str | None) -> str:
     return f"Could not confirm shipment to Amazon: {_reason(reason)}."
+
+
+CANCELLATION_SENT = "Cancellation sent to Amazon."
+CANCELLATION_ACCEPTED = "Amazon accepted the cancellation."
+
+
+def cancellation_refused(reason: str | None) -> str:
+    return f"Amazon refused the cancellation: {_reason(reason)}."

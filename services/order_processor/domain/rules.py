@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from schemas.envelope import Event
-from schemas.events.fulfillment import ShipmentConfirmationV1
+from schemas.events.fulfillment import AmazonCancellationV1, ShipmentConfirmationV1
 from schemas.events.lifecycle import LogLevel
 from schemas.events.magento import (
     MagentoOrderCanceledV1,
@@ -257,6 +257,20 @@ def _confirmation(fx: Effects, event: ShipmentConfirmationV1) -> None:
             fx.log(message, LogLevel.ERROR)
 
 
+def _cancellation(fx: Effects, event: AmazonCancellationV1) -> None:
+    """A seller cancellation sent by feed, then accepted or refused (an error, with Amazon's reason;
+    a shipped order is refused before any feed is sent). Each entry once in a row."""
+    data = event.data
+    if data.outcome == "sent":
+        message, level = msg.CANCELLATION_SENT, LogLevel.INFO
+    elif data.outcome == "accepted":
+        message, level = msg.CANCELLATION_ACCEPTED, LogLevel.INFO
+    else:
+        message, level = msg.cancellation_refused(data.reason), LogLevel.ERROR
+    if message != fx.state.last_action:
+        fx.log(message, level)
+
+
 # --- reservations and user requests ------------------------------------------------------
 
 
@@ -306,4 +320,5 @@ _HANDLERS: dict[type[Event], Callable[[Effects, object], None]] = {
     MagentoRetryRequestedV2: _user_retry,  # type: ignore[dict-item]
     MagentoRetryRequestedV1: _user_retry,  # type: ignore[dict-item]
     ShipmentConfirmationV1: _confirmation,  # type: ignore[dict-item]
+    AmazonCancellationV1: _cancellation,  # type: ignore[dict-item]
 }

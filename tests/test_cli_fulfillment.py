@@ -1,4 +1,5 @@
-"""``sales-channel stores add/update``: the fulfillment settings (issue 18) go out on the store event."""
+"""``sales-channel stores add/update`` with the fulfillment settings (issue 18) on the store event, and
+``orders cancel-on-amazon``."""
 
 from __future__ import annotations
 
@@ -57,3 +58,9 @@ def test_add_takes_the_fulfillment_settings(published: list[tuple[StoreConfig, s
     [(config, change)] = published
     assert change == "integrated" and config.store_id == "s2"
     assert fulfillment_of(config) == FulfillmentSettings(send_shipments=True, carrier_mapping={"fast": "DHL"})
+
+
+def test_cancel_on_amazon_refuses_a_reason_amazon_does_not_have() -> None:
+    result = CliRunner().invoke(app, ["orders", "cancel-on-amazon", "s1", "111-1", "--reason", "Because"],
+                                terminal_width=400)
+    assert result.exit_code == 2 and "cancel reasons" in " ".join(result.output.split())
