@@ -7,7 +7,6 @@ sends the same packageReferenceId (an edit, never a second package)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from schemas import Event
@@ -19,8 +18,10 @@ from schemas.events.fulfillment import (
 )
 from schemas.types import StoreConfig, fulfillment_of
 from services.common.logging import get_logger
-from services.fulfillment.decide import AmazonOrderView, Confirm, Refuse, Skip, decide
+from services.fulfillment import metrics
+from services.fulfillment.decide import AmazonOrderView, Confirm, Held, Refuse, Skip, decide
 from services.fulfillment.spapi import ConfirmRefused, ShipmentsClient, confirm_request
+from services.fulfillment.stores import StoreLookup
 from services.poller.spapi.port import SpApiError
 
 log = get_logger(__name__)
@@ -31,7 +32,6 @@ class TryLater(RuntimeError):
     """Amazon could not be reached or kept throttling: the fact stays uncommitted."""
 
 
-StoreLookup = Callable[[str], StoreConfig | None]
 
 
 def _outcome(fact: MagentoShipmentRecordedV1, outcome: str, reason: str | None, package: AmazonPackage | None,
@@ -67,9 +67,15 @@ class Confirmer:
         return AmazonOrderView.from_v2026(raw) if raw is not None else None
 
     async def handle(self, event: Event) -> ShipmentConfirmationV1 | None:
-        """The outcome of one fact (None: not a shipment fact). Raises ``TryLater``."""
+        """The outcome of one fact (None: not a shipment fact), counted (and a confirmed package's
+        latency from the Magento shipment observed). Raises ``TryLater``."""
         if not isinstance(event, MagentoShipmentRecordedV1):
             return None
+        out = await self._handle(event)
+        metrics.observe_confirmation(out.data.store_id, out.data.outcome, event.occurred_at, datetime.now(UTC))
+        return out
+
+    async def _handle(self, event: MagentoShipmentRecordedV1) -> ShipmentConfirmationV1:
         data = event.data
         store = self.stores(data.store_id)
         if store is None:
@@ -82,6 +88,8 @@ class Confirmer:
             return _outcome(event, "skipped", decision.reason, None, order.status)
         if isinstance(decision, Refuse):
             return _outcome(event, "failed", decision.reason, None, order.status)
+        if isinstance(decision, Held):
+            return _outcome(event, "confirmed", None, decision.package, order.status)
         assert isinstance(decision, Confirm)
         package = decision.package
         body = confirm_request(order.marketplace_id or store.marketplace_id, package)

@@ -11,30 +11,22 @@ from kafka.errors import CommitFailedError
 
 from schemas import Event, decode
 from schemas.topics import AMAZON_CONFIRMATIONS, MAGENTO_FULFILLMENT, PREFIX
-from schemas.types import StoreConfig
 from services.common.kafka import make_consumer, make_producer, publish_sync
 from services.common.logging import get_logger
+from services.common.metrics import serve
 from services.common.retry import SHIPMENT_DEFERRED
 from services.common.settings import Settings
 from services.fulfillment.confirmer import Confirmer, TryLater
 from services.fulfillment.spapi import ShipmentsClient
-from services.stores.registry import read_all
+from services.fulfillment.stores import follow_stores
 
 log = get_logger(__name__)
 GROUP_ID = f"{PREFIX}.shipment-confirmer"
 
 
 def run(settings: Settings) -> None:
-    stores: dict[str, StoreConfig] = {}
-    read_at = float("-inf")
-
-    def store_for(store_id: str) -> StoreConfig | None:
-        nonlocal stores, read_at
-        if store_id not in stores and time.monotonic() - read_at > 60:
-            stores = {sid: h.current for sid, h in read_all(settings).items()}
-            read_at = time.monotonic()
-        return stores.get(store_id)
-
+    directory, store_for = follow_stores(settings)
+    serve(settings.metrics_port)
     producer = make_producer(settings)
     consumer = make_consumer(settings, GROUP_ID, [MAGENTO_FULFILLMENT])
     loop = asyncio.new_event_loop()
@@ -67,6 +59,7 @@ def run(settings: Settings) -> None:
                     publish_sync(producer, AMAZON_CONFIRMATIONS, outcomes)
                     _commit(consumer, tp, records[-1].offset + 1)
     finally:
+        directory.stop()
         loop.run_until_complete(client.aclose())
         loop.close()
         consumer.close()

@@ -107,8 +107,16 @@ class Confirm:
 
 
 @dataclass(frozen=True)
+class Held:
+    """Amazon already holds this package as it is (an earlier call went through, its answer maybe
+    lost to a crash): confirmed, with nothing to send."""
+
+    package: AmazonPackage
+
+
+@dataclass(frozen=True)
 class Skip:
-    """Nothing to send, and nothing wrong: echo, FBA, unchanged, setting off, no tracking yet."""
+    """Nothing to send, and nothing wrong: echo, FBA, setting off, no tracking yet."""
 
     reason: str
 
@@ -120,7 +128,7 @@ class Refuse:
     reason: str
 
 
-Decision = Confirm | Skip | Refuse
+Decision = Confirm | Held | Skip | Refuse
 
 
 def package_reference_id(shipment_id: int) -> str:
@@ -193,23 +201,20 @@ def decide(shipment: MagentoShipmentRecordedData, order: AmazonOrderView,
     if carrier_code == OTHER and not carrier_name:
         return Refuse("the tracking number has no carrier: set the carrier's name on the track")
     items = tuple(PackageItem(amazon_order_item_id=i, quantity=q) for i, q in sorted(wanted.items()))
-    if held is not None and _same(held.tracking_number, track.track_number) \
-            and (_same(held.carrier, carrier_code) or _same(held.carrier, carrier_name)) \
-            and sorted(held.items) == [(i.amazon_order_item_id, i.quantity) for i in items]:
-        return Skip("Amazon already holds this package as it is")
     ship_date = shipment.shipped_at or recorded_at
     if ship_date is None:
         return Refuse("the shipment has no date")
-    return Confirm(
-        AmazonPackage(
-            package_reference_id=reference,
-            carrier_code=carrier_code,
-            carrier_name=carrier_name,
-            shipping_method=None,
-            tracking_number=track.track_number.strip(),
-            ship_date=ship_date,
-            items=items,
-        ),
-        edit=held is not None,
-        ignored_tracks=ignored,
+    package = AmazonPackage(
+        package_reference_id=reference,
+        carrier_code=carrier_code,
+        carrier_name=carrier_name,
+        shipping_method=None,
+        tracking_number=track.track_number.strip(),
+        ship_date=ship_date,
+        items=items,
     )
+    if held is not None and _same(held.tracking_number, track.track_number) \
+            and (_same(held.carrier, carrier_code) or _same(held.carrier, carrier_name)) \
+            and sorted(held.items) == [(i.amazon_order_item_id, i.quantity) for i in items]:
+        return Held(package)
+    return Confirm(package, edit=held is not None, ignored_tracks=ignored)

@@ -14,6 +14,7 @@ from services.fulfillment.decide import (
     AmazonItem,
     AmazonOrderView,
     Confirm,
+    Held,
     HeldPackage,
     Refuse,
     Skip,
@@ -82,9 +83,13 @@ def test_two_shipments_are_two_packages() -> None:
     assert {one.package.package_reference_id, two.package.package_reference_id} == {"12", "13"}
 
 
-def test_an_unchanged_package_is_not_sent_again() -> None:
+def test_an_unchanged_package_is_not_sent_again_and_counts_as_confirmed() -> None:
+    """An earlier call went through (its answer lost to a crash or a lost commit): nothing to send,
+    and the shipment is confirmed with the package Amazon holds."""
     held = HeldPackage("12", "UPS", "1Z1", (("A1", 2),))
-    assert isinstance(decide(shipment(), order("PARTIALLY_SHIPPED", shipped={"A1": 2}, packages=(held,))), Skip)
+    decision = decide(shipment(), order("PARTIALLY_SHIPPED", shipped={"A1": 2}, packages=(held,)))
+    assert isinstance(decision, Held)
+    assert decision.package == confirmed(decide(shipment(), order())).package
 
 
 def test_editing_a_package_of_a_shipped_order_is_allowed() -> None:
