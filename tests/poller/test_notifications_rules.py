@@ -97,6 +97,22 @@ def test_cadence_slows_while_push_flows_and_returns_when_it_stops() -> None:
     assert cadence.interval(store) == 180
 
 
+def test_changes_from_before_push_started_are_not_counted_as_missed() -> None:
+    from services.poller.notifications.cadence import PushCadence
+
+    clock = Clock()
+    cadence = PushCadence(clock=clock)
+    cadence.polled("push", was_flowing=False, changes_published=2)  # polling alone, before the subscription
+    clock.t += 10
+    cadence.received()
+    cadence.notified("push")  # push starts
+    clock.t += 10
+    # this poll's window began before the first notification: its changes predate push
+    assert cadence.polled("push", was_flowing=True, changes_published=8) == 0
+    clock.t += 10
+    assert cadence.polled("push", was_flowing=True, changes_published=1) == 1  # a window push fully covered
+
+
 def test_a_poll_finding_changes_push_missed_restores_full_cadence() -> None:
     from services.poller.notifications.cadence import PushCadence
     from tests.poller.factory import store_config

@@ -3,7 +3,11 @@
 A store's notifications flow while the listener hears from SQS (a receive within
 ``stall_after_s``) and the store had a notification within ``quiet_after_s``. Then polling runs
 ``slow_factor`` times less often. It returns to the full cadence when either stops, and for
-``recovery_polls`` polls after a poll published changes push had missed."""
+``recovery_polls`` polls after a poll published changes push had missed.
+
+A change counts as missed by push only when the poll's window began after push started for the
+store: the first poll after a store's first notification also covers the time before its
+subscription, whose changes push could never have announced (they would raise a false alert)."""
 
 from __future__ import annotations
 
@@ -29,13 +33,17 @@ class PushCadence:
     last_receive: float | None = None
     last_notified: dict[str, float] = field(default_factory=dict)
     recovering: dict[str, int] = field(default_factory=dict)
+    first_notified: dict[str, float] = field(default_factory=dict)
+    last_polled: dict[str, float] = field(default_factory=dict)  # when each store's last poll ended
 
     def received(self) -> None:
         """SQS answered a receive (with or without messages)."""
         self.last_receive = self.clock()
 
     def notified(self, store_id: str) -> None:
-        self.last_notified[store_id] = self.clock()
+        now = self.clock()
+        self.last_notified[store_id] = now
+        self.first_notified.setdefault(store_id, now)
 
     def flowing(self, store_id: str) -> bool:
         now = self.clock()
@@ -54,7 +62,10 @@ class PushCadence:
         left = self.recovering.get(store_id, 0)
         if left:
             self.recovering[store_id] = left - 1
-        if was_flowing and changes_published > 0:
+        began = self.last_polled.get(store_id)  # this poll's window began where the last one ended
+        self.last_polled[store_id] = self.clock()
+        pushed_all_window = began is not None and began >= self.first_notified.get(store_id, float("inf"))
+        if was_flowing and pushed_all_window and changes_published > 0:
             self.recovering[store_id] = self.recovery_polls
             return changes_published
         return 0
