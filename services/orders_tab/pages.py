@@ -34,6 +34,7 @@ OPTIONAL_LABELS = {
     OptionalColumn.IS_PRIME.value: "Is Prime",
     OptionalColumn.ITEMS_SHIPPED.value: "Items Shipped",
 }
+LIVE_REFRESH_SECONDS = 5  # how often an open grid asks whether anything was projected
 DESC_FIRST = {"purchase_date", "latest_ship_date", "total", "items_unshipped", "items_shipped"}
 
 
@@ -50,11 +51,18 @@ READ = page_access(Permission.READ)
 RETRY = page_access(Permission.RETRY)
 
 
-def render(name: str, status_code: int = 200, who: Principal | None = None, **context: Any) -> HTMLResponse:
+def render(name: str, status_code: int = 200, who: Principal | None = None,
+           headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
     context.setdefault("authenticated", True)
     context["who"] = who
     context["may_retry"] = who is not None and allows(who.role, Permission.RETRY)
-    return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status_code)
+    return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status_code, headers=headers)
+
+
+def live_etag(stamp: str, who: Principal) -> str:
+    """The grid page's validator: the projection's stamp and what the role shows (an operator's
+    rows carry selection boxes). The same page asked again with it is 304 until the stamp moves."""
+    return f'W/"{stamp}.{who.role.value}"'
 
 
 def _state(request: Request) -> tuple[Engine, Settings]:
@@ -138,6 +146,10 @@ def grid_page(
 ) -> Response:
     engine, s = _state(request)
     with engine.connect() as conn:
+        etag = live_etag(query.projection_stamp(conn), who)
+        if etag in request.headers.get("if-none-match", ""):
+            # the live refresh asks again: nothing was projected since its copy
+            return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
         page = query.grid(conn, q)
         stores = [store_out(r) for r in query.stores(conn)]
     items = list(request.query_params.multi_items())
@@ -163,6 +175,9 @@ def grid_page(
         export_url="/api/orders/export" + ("?" + urlencode(
             [(k, v) for k, v in items if k not in ("page", "after", "page_size", "retried")]) if items else ""),
         desc_first=DESC_FIRST,
+        etag=etag,
+        refresh_seconds=LIVE_REFRESH_SECONDS,
+        headers={"ETag": etag, "Cache-Control": "no-cache"},
     )
 
 

@@ -108,13 +108,13 @@ def test_page_bad_parameters_render_an_error(browser: TestClient) -> None:
 
 def test_failed_actions_stand_out_in_the_order_log(
         browser: TestClient, topics: Settings, publish: Callable, project: Callable) -> None:
-    from schemas.topics import ORDER_LIFECYCLE, STORES
+    from schemas.topics import ORDER_VIEW, STORES
     from tests.orders_tab import sample
 
     store, order = f"lvl-{uuid.uuid4().hex[:8]}", "115-0000001-0000001"
     failed = "Cannot create sales order: product SKU-001 is out of stock."
     publish(STORES, [sample.store_event(store, "Level Store", 13)])
-    publish(ORDER_LIFECYCLE, [sample.state_event(sample.view(store, order, last_action=failed)),
+    publish(ORDER_VIEW, [sample.state_event(sample.view(store, order, last_action=failed)),
                               sample.log_event(store, order, 1, "Order imported from Amazon."),
                               sample.log_event(store, order, 2, failed)])
     project()
@@ -138,3 +138,21 @@ def test_grid_page_pages_by_keyset_and_keeps_the_first_column_in_view(browser: T
     assert second.status_code == 200 and 'id="first"' in second.text
     seen += re.findall(r'<tr data-order="([^"]+)"', second.text)
     assert seen == sorted(data.ids("A1", "A2", "A5", "B1", "B2"))[:4]
+
+
+def test_grid_page_answers_the_live_refresh_304_until_the_projection_moves(
+    browser: TestClient, data: Dataset, publish: Callable, project: Callable
+) -> None:
+    shown = browser.get("/", params={"store": data.a})
+    etag = shown.headers["etag"]
+    assert etag.startswith('W/"') and 'id="grid-body"' in shown.text and 'id="live-status"' in shown.text
+    unchanged = browser.get("/", params={"store": data.a}, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+
+    later = dataset.build(uuid.uuid4().hex[:8], datetime.now(UTC))
+    for topic, evs in dataset.events(later).items():
+        publish(topic, evs)
+    project()
+    moved = browser.get("/", params={"store": later.a}, headers={"If-None-Match": etag})
+    assert moved.status_code == 200 and moved.headers["etag"] != etag
+    assert later.views["A1"].amazon_order_id in moved.text
