@@ -20,6 +20,7 @@ from schemas.events.fulfillment import (
 from schemas.events.lifecycle import (
     MagentoCancelRequestedV1,
     MagentoOrderRequestedV1,
+    MagentoOrderRequestedV2,
     MagentoShipmentRequestedV1,
     MagentoShipmentRequestedV2,
     OrderLogAppendedV1,
@@ -60,6 +61,7 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     OrderLogAppendedV1,
     OrderLogAppendedV2,
     MagentoOrderRequestedV1,
+    MagentoOrderRequestedV2,
     MagentoCancelRequestedV1,
     MagentoShipmentRequestedV1,
     MagentoShipmentRequestedV2,

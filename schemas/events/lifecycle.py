@@ -11,6 +11,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from schemas.envelope import Event, Model
+from schemas.events.poller import DetailedAmazonOrder, detailed
 from schemas.types import (
     AmazonOrder,
     AmazonStatus,
@@ -154,6 +155,38 @@ class MagentoOrderRequestedV1(Event):
     event_type: Literal["magento.order.requested"] = "magento.order.requested"
     schema_version: Literal[1] = 1
     data: MagentoOrderRequestedData
+
+    def upcast(self) -> Event:
+        return order_requested_v2(self)
+
+
+class MagentoOrderRequestedDataV2(MagentoOrderRequestedData):
+    order: DetailedAmazonOrder
+
+
+class MagentoOrderRequestedV2(MagentoOrderRequestedV1):
+    """v2: the order with its details (``DetailedAmazonOrder``: B2B, gifts, delivery instructions and
+    phone, IOSS, item proceeds), so the Magento order gets them. A subclass of v1 on purpose: a v1
+    consumer (``isinstance``, ``data.order``) keeps working. v1 commands upcast (same id, details
+    empty: what the order processor knew when it sent them)."""
+
+    SCHEMA_VERSION: ClassVar[int] = 2
+    schema_version: Literal[2] = 2  # type: ignore[assignment]
+    data: MagentoOrderRequestedDataV2
+
+    def upcast(self) -> Event:
+        return self
+
+
+def order_requested_v2(event: MagentoOrderRequestedV1) -> MagentoOrderRequestedV2:
+    """Any version of ``magento.order.requested`` as v2 (a v1 command's order with empty details)."""
+    if isinstance(event, MagentoOrderRequestedV2):
+        return event
+    d = event.data
+    data = MagentoOrderRequestedDataV2(request_seq=d.request_seq, reason=d.reason, target=d.target,
+                                       order=detailed(d.order))
+    return MagentoOrderRequestedV2(event_id=event.event_id, key=event.key, occurred_at=event.occurred_at,
+                                   producer=event.producer, causation_id=event.causation_id, data=data)
 
 
 class MagentoCancelRequestedData(Model):

@@ -13,8 +13,8 @@ from schemas.events.lifecycle import (
     LogLevel,
     MagentoCancelRequestedData,
     MagentoCancelRequestedV1,
-    MagentoOrderRequestedData,
-    MagentoOrderRequestedV1,
+    MagentoOrderRequestedDataV2,
+    MagentoOrderRequestedV2,
     MagentoShipmentRequestedDataV2,
     MagentoShipmentRequestedV2,
     MagentoTarget,
@@ -64,9 +64,9 @@ class Effects:
             return False
         s.request_seq += 1
         s.magento_state = MagentoState.REQUESTED
-        data = MagentoOrderRequestedData(request_seq=s.request_seq, reason=reason,  # type: ignore[arg-type]
-                                         target=target_of(self.config), order=s.order)
-        self.outputs.append(self._build(MagentoOrderRequestedV1, (s.request_seq,), data))
+        data = MagentoOrderRequestedDataV2(request_seq=s.request_seq, reason=reason,  # type: ignore[arg-type]
+                                           target=target_of(self.config), order=s.order)
+        self.outputs.append(self._build(MagentoOrderRequestedV2, (s.request_seq,), data))
         return True
 
     def request_cancel(self) -> None:

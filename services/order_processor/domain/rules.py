@@ -17,7 +17,7 @@ from schemas.events.magento import (
     MagentoOrderShippedV1,
     MagentoOrderShippedV2,
 )
-from schemas.events.poller import AmazonOrderChangedV1, tracks_of
+from schemas.events.poller import AmazonOrderChangedV1, detailed_order_of, tracks_of
 from schemas.events.requests import MagentoRetryRequestedV1, MagentoRetryRequestedV2
 from schemas.events.reservations import ReservationFailedV1, ReservationPlacedV1, ReservationReleasedV1
 from schemas.registry import decode, encode
@@ -108,7 +108,7 @@ def _order_changed(state: OrderState | None, event: AmazonOrderChangedV1, config
     s = fx.state
     first = s.order is None
     before = _tab(s)
-    s.order = order
+    s.order = detailed_order_of(event)
     s.tracks = tracks_of(event)
     if config is not None:
         s.merchant_id = config.merchant_id

@@ -7,7 +7,8 @@ import uuid
 from pydantic import BaseModel, ConfigDict
 
 from schemas.envelope import split_order_key
-from schemas.types import AmazonOrder, MagentoState, ShipmentTrack
+from schemas.events.poller import DetailedAmazonOrder
+from schemas.types import MagentoState, ShipmentTrack
 
 # Fixed namespace for our order ids: changing it would change every order's id.
 ORDER_NAMESPACE = uuid.UUID("0b5e3b8e-4f0c-5d6a-9b1e-3c2a7d4e8f10")
@@ -36,7 +37,10 @@ class OrderState(BaseModel):
     order_id: str
     excluded: bool = False  # existed at integration and not imported: never tracked
     merchant_id: int = 1
-    order: AmazonOrder | None = None  # newest applied poller snapshot
+    # The newest applied poller snapshot with its details (v3+ facts; empty details for older facts):
+    # declared as the subclass so the details survive the table's round trip, and a state stored while
+    # this held a plain ``AmazonOrder`` loads with the details empty.
+    order: DetailedAmazonOrder | None = None
     tracks: tuple[ShipmentTrack, ...] = ()  # the newest snapshot's package tracks (v2 facts)
     on_tab: bool = False
     reserved: bool = False
