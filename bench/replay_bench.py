@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from bench._broker import add_broker_argument, start_bench_broker  # noqa: E402
 from schemas import encode  # noqa: E402
-from schemas.topics import ORDER_LIFECYCLE, POLLER_SYNC, STORES  # noqa: E402
+from schemas.topics import ORDER_VIEW, POLLER_SYNC, STORES  # noqa: E402
 from schemas.types import MagentoState, TabStatus  # noqa: E402
 from services.common.kafka import make_producer  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
@@ -76,8 +76,8 @@ def order_events(rng: random.Random, n: int, stores: int) -> list[list[tuple[str
         })
         log_ev = sample.log_event(base.store_id, base.amazon_order_id, version, text_, at)
         state_ev = sample.state_event(view)
-        steps.append([(ORDER_LIFECYCLE, log_ev.key.encode(), encode(log_ev)),
-                      (ORDER_LIFECYCLE, state_ev.key.encode(), encode(state_ev))])
+        steps.append([(ORDER_VIEW, log_ev.key.encode(), encode(log_ev)),
+                      (ORDER_VIEW, state_ev.key.encode(), encode(state_ev))])
     return steps
 
 

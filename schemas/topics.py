@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 # One prefix per deployment (or per test run); every topic name starts with it.
@@ -17,6 +18,10 @@ PREFIX = os.environ.get("TOPIC_PREFIX", "sales-channel")
 STORES = f"{PREFIX}.stores"
 AMAZON_ORDERS = f"{PREFIX}.amazon-orders"
 POLLER_SYNC = f"{PREFIX}.poller-sync"
+ORDER_COMMANDS = f"{PREFIX}.order-commands"
+ORDER_VIEW = f"{PREFIX}.order-view"
+# Before the split (issue 15) commands and view facts shared this topic. Nothing writes it any
+# more; the writer and the projector still read it, so a topic written before the split replays.
 ORDER_LIFECYCLE = f"{PREFIX}.order-lifecycle"
 MAGENTO_RESULTS = f"{PREFIX}.magento-results"
 RESERVATIONS = f"{PREFIX}.reservations"
@@ -63,10 +68,15 @@ def catalogue(order_partitions: int = DEFAULT_ORDER_PARTITIONS) -> tuple[TopicSp
                   description="One fact per real change of an Amazon order."),
         TopicSpec(POLLER_SYNC, "poller", 1, "store", "delete", ("store.poll.completed",),
                   description="Each successful poll window per store."),
-        TopicSpec(ORDER_LIFECYCLE, "order_processor", n, "order", "delete",
-                  ("order.state.changed", "order.log.appended", "magento.order.requested",
-                   "magento.cancel.requested", "magento.shipment.requested"),
-                  description="Orders-tab view, order log and commands for the writer."),
+        TopicSpec(ORDER_COMMANDS, "order_processor", n, "order", "delete",
+                  ("magento.order.requested", "magento.cancel.requested", "magento.shipment.requested"),
+                  description="Commands for the Magento writer."),
+        TopicSpec(ORDER_VIEW, "order_processor", n, "order", "delete",
+                  ("order.state.changed", "order.log.appended"),
+                  description="Orders-tab view and order log, for the projector."),
+        TopicSpec(ORDER_LIFECYCLE, "order_processor", n, "order", "delete", (),
+                  description="Before the split: commands and view facts on one topic. No longer "
+                              "written; read by the writer and the projector so old records replay."),
         TopicSpec(MAGENTO_RESULTS, "magento_writer", n, "order", "delete",
                   ("magento.order.created", "magento.order.failed", "magento.order.deleted",
                    "magento.order.canceled", "magento.order.shipped", "magento.reservation.synced"),
@@ -93,6 +103,15 @@ def catalogue(order_partitions: int = DEFAULT_ORDER_PARTITIONS) -> tuple[TopicSp
         for svc in SERVICES
     ]
     return tuple(specs)
+
+
+@cache
+def topic_of(event_type: str) -> str:
+    """The one topic that carries ``event_type`` (dead letters have one per service: not here)."""
+    homes = [s.name for s in catalogue() if event_type in s.events]
+    if len(homes) != 1:
+        raise KeyError(f"{event_type!r} lives on {len(homes)} topics")
+    return homes[0]
 
 
 def spec(name: str, order_partitions: int = DEFAULT_ORDER_PARTITIONS) -> TopicSpec:

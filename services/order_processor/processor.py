@@ -17,10 +17,10 @@ from schemas.topics import (
     AMAZON_CONFIRMATIONS,
     AMAZON_ORDERS,
     MAGENTO_RESULTS,
-    ORDER_LIFECYCLE,
     RESERVATIONS,
     USER_REQUESTS,
     dead_letter_topic,
+    topic_of,
 )
 from schemas.types import StoreConfig
 from services.common.deadletters import dead_letter, record_time
@@ -101,7 +101,7 @@ class Processor:
                 continue
             metrics.count_event(event.event_type)
             if outcome.changed and outcome.state is not None:
-                folded.deliveries.extend([await self.send(ORDER_LIFECYCLE, key, encode(out))
+                folded.deliveries.extend([await self.send(topic_of(out.event_type), key, encode(out))
                                           for out in outcome.outputs])
                 staged[key] = outcome.state
                 self._observe(state, outcome.state, outcome.outputs)

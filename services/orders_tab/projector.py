@@ -1,5 +1,6 @@
-"""The Orders-tab projector: consumes the order lifecycle, stores and poller-sync topics and
-keeps the Orders-tab tables, recording the offsets it applied in the same transaction.
+"""The Orders-tab projector: consumes the order-view (and the pre-split order-lifecycle), stores,
+poller-sync and pii-erasures topics and keeps the Orders-tab tables, recording the offsets it
+applied in the same transaction.
 
 Its positions live in the database: on every assignment it seeks to the offsets stored with
 the rows (or to the beginning), and skips any record below them, so it resumes exactly. It
@@ -21,7 +22,7 @@ from kafka.structs import OffsetAndMetadata
 
 from schemas import DecodeError, Event
 from schemas.events.lifecycle import OrderStateChangedV1
-from schemas.topics import ORDER_LIFECYCLE, PII_ERASURES, POLLER_SYNC, PREFIX, STORES
+from schemas.topics import ORDER_LIFECYCLE, ORDER_VIEW, PII_ERASURES, POLLER_SYNC, PREFIX, STORES
 from services.common.db import get_engine
 from services.common.kafka import end_offsets, make_consumer
 from services.common.lag import export_consumer_lag
@@ -36,7 +37,10 @@ from services.pii import access as pii
 
 log = get_logger("orders_tab.projector")
 
-SOURCE_TOPICS = (ORDER_LIFECYCLE, STORES, POLLER_SYNC, PII_ERASURES)
+# ORDER_LIFECYCLE holds the view facts written before the split (issue 15); its commands are skipped
+# (``decoding.IGNORED``). Reading it beside ORDER_VIEW in any order is safe: an order's row only
+# takes a newer version, and log entries are keyed by their sequence number.
+SOURCE_TOPICS = (ORDER_VIEW, ORDER_LIFECYCLE, STORES, POLLER_SYNC, PII_ERASURES)
 GROUP_ID = f"{PREFIX}-orders-tab-projector"
 SERVICE = "orders_tab"
 SHIP_RISK_EVERY_S = 60.0

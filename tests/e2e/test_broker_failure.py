@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from kafka import KafkaAdminClient
 
-from schemas.topics import AMAZON_ORDERS, MAGENTO_RESULTS, ORDER_LIFECYCLE, RESERVATIONS
+from schemas.topics import AMAZON_ORDERS, MAGENTO_RESULTS, ORDER_COMMANDS, ORDER_VIEW, RESERVATIONS
 from services.common.settings import Settings
 from tests.e2e.pipeline import pipeline
 from tests.e2e.workload import RowWatch, Workload
 from tests.harness import LOG_DIR
 
-ORDER_TOPICS = (AMAZON_ORDERS, ORDER_LIFECYCLE, MAGENTO_RESULTS, RESERVATIONS)
+ORDER_TOPICS = (AMAZON_ORDERS, ORDER_VIEW, ORDER_COMMANDS, MAGENTO_RESULTS, RESERVATIONS)
 
 
 def _chosen_broker() -> str:

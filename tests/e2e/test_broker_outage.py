@@ -17,7 +17,7 @@ import pytest
 from kafka import KafkaAdminClient
 
 from schemas.events.lifecycle import OrderStateChangedV1
-from schemas.topics import AMAZON_ORDERS, ORDER_LIFECYCLE
+from schemas.topics import AMAZON_ORDERS, ORDER_VIEW
 from schemas.types import AmazonStatus
 from services.common.kafka import group_member_count, publish_sync
 from services.common.settings import Settings
@@ -47,7 +47,7 @@ def own_kafka(tmp_path: Path) -> Iterator[RunningBroker]:
 
 
 def wait_for_state(settings: Settings, key: str) -> None:
-    reader = TopicReader(settings, ORDER_LIFECYCLE)
+    reader = TopicReader(settings, ORDER_VIEW)
     try:
         reader.wait_for(lambda evs: any(isinstance(e, OrderStateChangedV1) and e.key == key for e in evs),
                         timeout=90, what=f"the state of {key}")

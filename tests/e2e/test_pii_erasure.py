@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, inspect, text
 from sandbox.spapi.model import SimAddress, SimBuyer
 from schemas.events.lifecycle import OrderStateChangedV1
 from schemas.events.pii import PiiErasedV1
-from schemas.topics import ORDER_LIFECYCLE, PII_ERASURES, PREFIX
+from schemas.topics import ORDER_VIEW, PII_ERASURES, PREFIX
 from services.common.kafka import make_producer, publish_sync
 from services.common.settings import Settings
 from services.orders_tab.apply import Batch
@@ -175,7 +175,7 @@ def test_the_tab_shows_the_removal_and_a_replay_rebuilds_the_same_row(run: Run, 
 
     key = f"{run.store_id}:{run.order_id}"
     events = []
-    for topic in (ORDER_LIFECYCLE, PII_ERASURES):
+    for topic in (ORDER_VIEW, PII_ERASURES):
         reader = TopicReader(topics, topic)
         try:
             reader.wait_for(lambda evs: any(e.key == key for e in evs), timeout=30, what=f"the order on {topic}")

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import text
 
 from schemas.events.lifecycle import OrderStateChangedV1
-from schemas.topics import ORDER_LIFECYCLE
+from schemas.topics import ORDER_VIEW
 from services.common.db import get_engine
 from services.common.settings import Settings
 from tests.e2e.pipeline import Pipeline
@@ -198,9 +198,9 @@ class Workload:
         assert not problems, "\n".join(problems[:20])
 
     def check_lifecycle_monotonic(self, settings: Settings) -> None:
-        """On the lifecycle topic, each order's distinct views (a re-sent fact keeps its id) never
+        """On the order-view topic, each order's distinct views (a re-sent fact keeps its id) never
         go back: versions and statuses only move forward."""
-        reader = TopicReader(settings, ORDER_LIFECYCLE)
+        reader = TopicReader(settings, ORDER_VIEW)
         try:
             ours = {(o.store, o.order_id) for o in self.orders}
 

@@ -20,7 +20,16 @@ from schemas.events.lifecycle import (
     OrderLogAppendedV1,
     OrderStateChangedV1,
 )
-from schemas.topics import AMAZON_ORDERS, MAGENTO_RESULTS, ORDER_LIFECYCLE, RESERVATIONS, STORES, dead_letter_topic
+from schemas.topics import (
+    AMAZON_ORDERS,
+    MAGENTO_RESULTS,
+    ORDER_COMMANDS,
+    ORDER_VIEW,
+    RESERVATIONS,
+    STORES,
+    dead_letter_topic,
+)
+from schemas.topics import topic_of as home_of
 from schemas.types import AmazonStatus as S
 from schemas.types import TabStatus
 from services.common.kafka import end_offsets, make_producer, publish_sync
@@ -33,6 +42,7 @@ from tests.order_processor.factory import Script, store_config
 pytestmark = pytest.mark.integration
 
 TOPIC_OF = {"amazon.order.changed": AMAZON_ORDERS, "reservation.placed": RESERVATIONS}
+OUTPUTS = (ORDER_VIEW, ORDER_COMMANDS)  # the processor's outputs, read topic after topic
 
 
 def topic_of(event: Event) -> str:
@@ -59,7 +69,17 @@ def new_store(settings: Settings, **order_settings: object):  # type: ignore[no-
     return store_id, config, producer
 
 
-def snapshot(settings: Settings, topic: str, timeout: float = 20.0) -> list[Event]:
+def by_topic(events: list[Event]) -> list[Event]:
+    """``events`` in the order ``snapshot`` reads them: OUTPUTS topic by topic, each in order."""
+    return sorted(events, key=lambda e: OUTPUTS.index(home_of(e.event_type)))
+
+
+def snapshot(settings: Settings, topics: tuple[str, ...] = OUTPUTS, timeout: float = 20.0) -> list[Event]:
+    """Every event on ``topics`` now, topic after topic."""
+    return [e for topic in topics for e in _snapshot(settings, topic, timeout)]
+
+
+def _snapshot(settings: Settings, topic: str, timeout: float) -> list[Event]:
     """Every event on ``topic`` now, read by a fresh consumer from the start. A long-lived
     tailing reader on Tansu 0.6.0 can stop at a position inside a batch and never move again
     (anchors B.4), which would look like lost output."""
@@ -86,21 +106,21 @@ def supervised_wait(settings: Settings, processor: ServiceProcess,
     deadline = time.monotonic() + timeout
     events: list[Event] = []
     while time.monotonic() < deadline:
-        events = snapshot(settings, ORDER_LIFECYCLE)
+        events = snapshot(settings)
         if predicate(events):
             return events
         if not processor.alive():
             processor.start()
         time.sleep(interval)
-    ends = end_offsets(settings, lifecycle_partitions(settings))
+    ends = end_offsets(settings, output_partitions(settings))
     raise AssertionError(f"timed out after {timeout}s; saw {len(events)} events; topic end offsets "
                          f"{sorted((tp.partition, end) for tp, end in ends.items())}")
 
 
-def lifecycle_partitions(settings: Settings) -> list[TopicPartition]:
+def output_partitions(settings: Settings) -> list[TopicPartition]:
     probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
     try:
-        return [TopicPartition(ORDER_LIFECYCLE, p) for p in sorted(probe.partitions_for_topic(ORDER_LIFECYCLE) or ())]
+        return [TopicPartition(t, p) for t in OUTPUTS for p in sorted(probe.partitions_for_topic(t) or ())]
     finally:
         probe.close()
 
@@ -132,7 +152,7 @@ def test_scripted_history_and_poison_event(topics: Settings, processor: ServiceP
     assert [v.version for v in views] == list(range(1, len(views) + 1))
     assert [e.data.request_seq for e in mine if isinstance(e, MagentoOrderRequestedV1)] == [1]
     expected = Fold(config).feed(history)
-    assert [e.event_id for e in mine] == [e.event_id for e in expected.outputs]
+    assert [e.event_id for e in mine] == [e.event_id for e in by_topic(expected.outputs)]
     letters = dead.wait_for(lambda es: any(e.key == script.key for e in es), timeout=30, what="the dead letter")
     letter = next(e for e in letters if e.key == script.key)
     assert isinstance(letter, DeadLetterV1) and letter.data.reason.startswith("decode_error")
@@ -185,18 +205,18 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(topics: Settings, proce
     # offsets is quick, where reading the whole topic (as supervised_wait does) took long enough
     # for the processor to finish 6,000 live events first.
     processor.stop()
-    lifecycle = lifecycle_partitions(topics)
-    start = sum(end_offsets(topics, lifecycle).values())
+    outputs = output_partitions(topics)
+    start = sum(end_offsets(topics, outputs).values())
     publish_sync(producer, AMAZON_ORDERS, batches[0] + batches[1])
     processor.start()
     deadline = time.monotonic() + 90
-    while sum(end_offsets(topics, lifecycle).values()) - start < 50:
+    while sum(end_offsets(topics, outputs).values()) - start < 50:
         assert time.monotonic() < deadline, "no output within 90 s"
         if not processor.alive():
             processor.start()
         time.sleep(0.05)
     processor.kill()
-    before_kill = {e.event_id for e in snapshot(topics, ORDER_LIFECYCLE) if e.key in histories}
+    before_kill = {e.event_id for e in snapshot(topics) if e.key in histories}
     first_two = {e.event_id for outs in expected.values() for e in outs if e.causation_id in
                  {ev.event_id for ev in batches[0] + batches[1]}}
     assert len(before_kill) < len(first_two), "the kill must land mid-stream"
@@ -204,7 +224,7 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(topics: Settings, proce
     processor.start()
     final = supervised_wait(topics, processor, lambda es: expected_ids <= {e.event_id for e in es}, timeout=120)
     time.sleep(2)
-    final = snapshot(topics, ORDER_LIFECYCLE)
+    final = snapshot(topics)
     seen: dict[str, bytes] = {}
     for event in final:
         if event.key in histories:

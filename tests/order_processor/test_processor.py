@@ -9,7 +9,7 @@ from schemas import decode, encode
 from schemas.envelope import Event
 from schemas.events.deadletter import DeadLetterV1
 from schemas.events.lifecycle import OrderStateChangedV1
-from schemas.topics import AMAZON_ORDERS, MAGENTO_RESULTS, ORDER_LIFECYCLE, RESERVATIONS
+from schemas.topics import AMAZON_ORDERS, MAGENTO_RESULTS, ORDER_COMMANDS, ORDER_LIFECYCLE, ORDER_VIEW, RESERVATIONS
 from schemas.types import AmazonStatus as S
 from services.common.partitioned_table import InMemoryStates
 from services.order_processor.domain import OrderState
@@ -52,8 +52,9 @@ def test_events_update_the_table_and_publish_keyed_outputs() -> None:
     state = OrderState.from_bytes(h.table[script.key.encode()])
     assert state.on_tab and state.request_seq == 1
     assert {k for t, k, _ in h.sent} == {script.key.encode()}
-    assert [e.event_type for e in h.out(ORDER_LIFECYCLE)] == [
-        "order.log.appended", "magento.order.requested", "order.state.changed"]
+    assert [e.event_type for e in h.out(ORDER_VIEW)] == ["order.log.appended", "order.state.changed"]
+    assert [e.event_type for e in h.out(ORDER_COMMANDS)] == ["magento.order.requested"]
+    assert h.out(ORDER_LIFECYCLE) == []  # the pre-split topic is never written
     assert h.processor.status_counts.count("s1", "Unshipped") == 1
     h.event(AMAZON_ORDERS, script.amazon(S.CANCELED))
     assert h.processor.status_counts.count("s1", "Unshipped") == 0
@@ -83,7 +84,7 @@ def test_poison_bytes_are_dead_lettered_with_raw_bytes_and_position() -> None:
     assert letters[0].data.raw_value is not None and letters[0].key == "s1:1"
     assert h.table == {}
     h.event(AMAZON_ORDERS, Script("s1").amazon(S.UNSHIPPED))  # the neighbour is processed
-    assert h.out(ORDER_LIFECYCLE)
+    assert h.out(ORDER_VIEW)
 
 
 def test_wrong_topic_key_mismatch_and_unknown_store_are_dead_lettered() -> None:
@@ -95,7 +96,7 @@ def test_wrong_topic_key_mismatch_and_unknown_store_are_dead_lettered() -> None:
     h.event(AMAZON_ORDERS, Script("nostore").amazon(S.UNSHIPPED))
     reasons = [letter.data.reason.split(":")[0] for letter in dead_letters(h)]
     assert reasons == ["unexpected_event", "key_mismatch", "unknown_store"]
-    assert h.out(ORDER_LIFECYCLE) == []
+    assert h.out(ORDER_VIEW) == [] and h.out(ORDER_COMMANDS) == []
 
 
 def test_store_config_in_force_at_event_time_is_used() -> None:
@@ -108,7 +109,7 @@ def test_store_config_in_force_at_event_time_is_used() -> None:
     h.event(AMAZON_ORDERS, early.amazon(S.UNSHIPPED))
     late = Script("s2", "B", start=INTEGRATED + timedelta(hours=3))
     h.event(AMAZON_ORDERS, late.amazon(S.UNSHIPPED))
-    requested = {e.key for e in h.out(ORDER_LIFECYCLE) if e.event_type == "magento.order.requested"}
+    requested = {e.key for e in h.out(ORDER_COMMANDS) if e.event_type == "magento.order.requested"}
     assert requested == {early.key}
 
 
@@ -128,7 +129,7 @@ def test_reservation_synced_is_ignored_and_state_survives_a_new_processor() -> N
     fresh.recount()
     assert fresh.status_counts.count("s1", "Unshipped") == 1
     asyncio.run(fresh.handle(Record(MAGENTO_RESULTS, 0, 99, script.key.encode(), encode(script.created()), 0)))
-    views = [e for e in h.out(ORDER_LIFECYCLE) if isinstance(e, OrderStateChangedV1)]
+    views = [e for e in h.out(ORDER_VIEW) if isinstance(e, OrderStateChangedV1)]
     assert views[-1].data.version == 2 and views[-1].data.magento_order_number == "000000042"
 
 
@@ -177,7 +178,7 @@ def test_shipment_confirmations_are_read_from_their_topic_and_logged() -> None:
     h.event(AMAZON_ORDERS, script.amazon(S.UNSHIPPED))
     h.event(AMAZON_CONFIRMATIONS, script.confirmation("confirmed", tracking="1Z42"))
     h.event(AMAZON_CONFIRMATIONS, script.amazon(S.SHIPPED))  # only confirmations on that topic
-    logged = [e.data.entry.message for e in h.out(ORDER_LIFECYCLE) if isinstance(e, OrderLogAppendedV1)]
+    logged = [e.data.entry.message for e in h.out(ORDER_VIEW) if isinstance(e, OrderLogAppendedV1)]
     assert logged[-1] == "Shipment confirmed to Amazon (UPS 1Z42)."
     assert [letter.data.reason.split(":")[0] for letter in dead_letters(h)] == ["unexpected_event"]
 
@@ -192,6 +193,6 @@ def test_cancel_requests_and_their_outcomes_are_accepted_on_their_topics() -> No
     h.event(AMAZON_ORDERS, script.amazon(S.UNSHIPPED))
     h.event(USER_REQUESTS, cancel_request("s1", script.order_id, "NoInventory", "ann", "cli"))
     h.event(AMAZON_CONFIRMATIONS, script.cancellation("sent"))
-    logged = [e.data.entry.message for e in h.out(ORDER_LIFECYCLE) if isinstance(e, OrderLogAppendedV1)]
+    logged = [e.data.entry.message for e in h.out(ORDER_VIEW) if isinstance(e, OrderLogAppendedV1)]
     assert logged[-1] == "Cancellation sent to Amazon."
     assert dead_letters(h) == []

@@ -133,7 +133,7 @@ def build(uid: str, now: datetime) -> Dataset:
 
 
 def events(ds: Dataset) -> dict[str, list]:
-    from schemas.topics import ORDER_LIFECYCLE, POLLER_SYNC, STORES
+    from schemas.topics import ORDER_VIEW, POLLER_SYNC, STORES
 
     lifecycle: list = [sample.state_event(v) for v in ds.views.values()]
     a1 = ds.views["A1"]
@@ -144,5 +144,5 @@ def events(ds: Dataset) -> dict[str, list]:
     return {
         STORES: [sample.store_event(ds.a, "Alpha Store", 11), sample.store_event(ds.b, "Beta Store", 12)],
         POLLER_SYNC: [sample.poll_event(ds.a, ds.polled_at)],
-        ORDER_LIFECYCLE: lifecycle,
+        ORDER_VIEW: lifecycle,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from schemas.topics import ORDER_LIFECYCLE, POLLER_SYNC, STORES
+from schemas.topics import ORDER_VIEW, POLLER_SYNC, STORES
 from schemas.types import MagentoState, TabStatus
 from services.common.settings import Settings
 from services.orders_tab.projector import Projector
@@ -71,7 +71,7 @@ def test_projects_orders_log_stores_and_polls(topics: Settings, publish: Callabl
     polled = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
     publish(STORES, [sample.store_event(store, f"Store {uid}", 7)])
     publish(POLLER_SYNC, [sample.poll_event(store, polled - timedelta(hours=1)), sample.poll_event(store, polled)])
-    publish(ORDER_LIFECYCLE, _order_story(store))
+    publish(ORDER_VIEW, _order_story(store))
 
     from prometheus_client import REGISTRY
 
@@ -118,9 +118,9 @@ def test_older_versions_never_overwrite_newer(topics: Settings, publish: Callabl
     oid = "222-0000001-0000001"
     newer = sample.view(store, oid, version=5, status=TabStatus.SHIPPED, last_action="Status updated to Shipped.")
     older = sample.view(store, oid, version=4, status=TabStatus.UNSHIPPED)
-    publish(ORDER_LIFECYCLE, [sample.state_event(newer)])
+    publish(ORDER_VIEW, [sample.state_event(newer)])
     project()
-    publish(ORDER_LIFECYCLE, [sample.state_event(older)])  # arrives late (another batch)
+    publish(ORDER_VIEW, [sample.state_event(older)])  # arrives late (another batch)
     project()
     assert [(r[1], r[2]) for r in table_rows(topics, ORDER_SQL, s=store)] == [(5, "Shipped")]
 
@@ -128,10 +128,10 @@ def test_older_versions_never_overwrite_newer(topics: Settings, publish: Callabl
 def test_duplicate_events_leave_the_same_rows(topics: Settings, publish: Callable, project: Callable, uid: str) -> None:
     store = f"dup-{uid}"
     story = _order_story(store)
-    publish(ORDER_LIFECYCLE, story)
+    publish(ORDER_VIEW, story)
     project()
     first = (table_rows(topics, ORDER_SQL, s=store), table_rows(topics, LOG_SQL, s=store))
-    publish(ORDER_LIFECYCLE, story)  # the same facts again (a producer retry, a replayed stage)
+    publish(ORDER_VIEW, story)  # the same facts again (a producer retry, a replayed stage)
     stats = project()
     assert stats.applied == len(story)
     assert (table_rows(topics, ORDER_SQL, s=store), table_rows(topics, LOG_SQL, s=store)) == first
@@ -144,7 +144,7 @@ def test_resumes_from_the_offsets_stored_with_the_rows(
     project()  # catch up with whatever earlier tests published
     store = f"res-{uid}"
     events = [sample.state_event(sample.view(store, f"333-{i:07d}-0000001", version=1)) for i in range(30)]
-    publish(ORDER_LIFECYCLE, events)
+    publish(ORDER_VIEW, events)
 
     projector = Projector(topics, group_id=None, max_batch=10)
     try:
@@ -159,7 +159,7 @@ def test_resumes_from_the_offsets_stored_with_the_rows(
     assert second.records == 30 - first.records  # nothing read twice, nothing skipped
     assert len(table_rows(topics, ORDER_SQL, s=store)) == 30
     stored = table_rows(
-        topics, "SELECT partition, next_offset FROM orders_tab_offsets WHERE topic = :t", t=ORDER_LIFECYCLE
+        topics, "SELECT partition, next_offset FROM orders_tab_offsets WHERE topic = :t", t=ORDER_VIEW
     )
     assert sum(int(o) for _, o in stored) > 0  # type: ignore[call-overload]
 
@@ -169,7 +169,7 @@ def test_consumer_group_mode_seeks_to_stored_offsets(
 ) -> None:
     project()
     store = f"grp-{uid}"
-    publish(ORDER_LIFECYCLE, [sample.state_event(sample.view(store, "444-0000001-0000001", version=1))])
+    publish(ORDER_VIEW, [sample.state_event(sample.view(store, "444-0000001-0000001", version=1))])
     projector = Projector(topics, group_id=f"orders-tab-test-{uid}")
     try:
         stats = projector.run(until_idle=True, max_seconds=45)
@@ -184,8 +184,8 @@ def test_poison_event_is_skipped_and_the_rest_flows(
     topics: Settings, producer: object, publish: Callable, project: Callable, uid: str
 ) -> None:
     store = f"poison-{uid}"
-    producer.send(ORDER_LIFECYCLE, key=f"{store}:x", value=b"{not json").get(timeout=30)  # type: ignore[attr-defined]
-    publish(ORDER_LIFECYCLE, [sample.state_event(sample.view(store, "555-0000001-0000001"))])
+    producer.send(ORDER_VIEW, key=f"{store}:x", value=b"{not json").get(timeout=30)  # type: ignore[attr-defined]
+    publish(ORDER_VIEW, [sample.state_event(sample.view(store, "555-0000001-0000001"))])
     stats = project()
     assert stats.poison == 1
     assert len(table_rows(topics, ORDER_SQL, s=store)) == 1
@@ -194,7 +194,7 @@ def test_poison_event_is_skipped_and_the_rest_flows(
 def test_rebuild_reaches_the_same_state(topics: Settings, publish: Callable, project: Callable, uid: str) -> None:
     store = f"reb-{uid}"
     publish(STORES, [sample.store_event(store, "Rebuilt", 9)])
-    publish(ORDER_LIFECYCLE, _order_story(store))
+    publish(ORDER_VIEW, _order_story(store))
     project()
     snapshot = "SELECT * FROM orders_tab_orders ORDER BY store_id, amazon_order_id"
     before = (

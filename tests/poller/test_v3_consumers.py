@@ -1,6 +1,6 @@
 """The poller's v3 facts (the mapping's ``DetailedAmazonOrder``) go through the order processor as
 v1/v2 facts did: same outputs, a table state that round-trips, a redelivery that changes nothing;
-the Magento order request still carries the order as ``AmazonOrder``."""
+the Magento order request (v2) carries the order with its details."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import asyncio
 from datetime import UTC, datetime
 
 from schemas import decode, encode
-from schemas.events.lifecycle import MagentoOrderRequestedV1
+from schemas.events.lifecycle import MagentoOrderRequestedV2
 from schemas.events.poller import AmazonOrderChangedV3
-from schemas.topics import AMAZON_ORDERS, ORDER_LIFECYCLE
-from schemas.types import AmazonOrder
+from schemas.topics import AMAZON_ORDERS, ORDER_COMMANDS, ORDER_VIEW
 from services.common.partitioned_table import InMemoryStates
 from services.order_processor.domain import OrderState
 from services.order_processor.processor import Processor, Record
@@ -45,10 +44,12 @@ def test_a_v3_fact_is_processed_like_the_facts_before_it() -> None:
 
     for offset in (1, 2):  # the second is a redelivery
         asyncio.run(processor.handle(Record(AMAZON_ORDERS, 0, offset, fact.key.encode(), encode(fact), 0)))
-    outputs = [decode(v) for t, _, v in sent if t == ORDER_LIFECYCLE]
-    assert [e.event_type for e in outputs] == ["order.log.appended", "magento.order.requested", "order.state.changed"]
-    [request] = [e for e in outputs if isinstance(e, MagentoOrderRequestedV1)]
-    assert request.data.order == AmazonOrder.model_validate(order.model_dump())
+    views = [decode(v).event_type for t, _, v in sent if t == ORDER_VIEW]
+    assert views == ["order.log.appended", "order.state.changed"]
+    [request] = [decode(v) for t, _, v in sent if t == ORDER_COMMANDS]
+    assert isinstance(request, MagentoOrderRequestedV2)
+    assert request.data.order == order
+    assert request.data.order.buyer_company_name == "Doe GmbH" and request.data.order.gift_messages == ("Enjoy",)
     state = OrderState.from_bytes(table[fact.key.encode()])
     assert state.order is not None and state.order.amazon_order_id == order.amazon_order_id
     assert OrderState.from_bytes(state.to_bytes()) == state

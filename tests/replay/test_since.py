@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from schemas import encode
 from schemas.envelope import order_key
-from schemas.topics import ORDER_LIFECYCLE, STORES
+from schemas.topics import ORDER_VIEW, STORES
 from services.common import broker_quirks
 from services.common.db import get_engine
 from services.common.kafka import make_producer
@@ -32,9 +32,9 @@ def _publish(settings: Settings, store: str) -> None:
     key = order_key(store, order)
     records = [
         (STORES, store, sample.store_event(store, f"Store {store}", 5)),
-        (ORDER_LIFECYCLE, key, sample.log_event(store, order, 1, "Order imported from Amazon.")),
-        (ORDER_LIFECYCLE, key, sample.state_event(sample.view(store, order, version=1))),
-        (ORDER_LIFECYCLE, key, sample.log_event(store, order, 2, "Cannot create sales order: out of stock.")),
+        (ORDER_VIEW, key, sample.log_event(store, order, 1, "Order imported from Amazon.")),
+        (ORDER_VIEW, key, sample.state_event(sample.view(store, order, version=1))),
+        (ORDER_VIEW, key, sample.log_event(store, order, 2, "Cannot create sales order: out of stock.")),
     ]
     producer = make_producer(settings)
     try:
