@@ -1,17 +1,20 @@
 """Pure: which fields of an order are buyer PII, and one function applied to each of them.
 
 PII (Orders v2026-01-01, Amazon's Data Protection Policy): buyer name, email and company, the
-ship-to name, company, street lines and postal code, gift messages, and a buyer tax registration's
-number, legal name and address. City, region and country stay clear (shipping and tax need them,
-and they name no one). ``minimised`` drops what no downstream service reads: the delivery phone and
-the buyer's delivery instructions."""
+ship-to name, company, street lines and postal code, gift messages, a buyer tax registration's
+number, legal name and address, the delivery phone and the buyer's delivery instructions (drop-off
+location, address instruction). City, region and country stay clear (shipping and tax need them,
+and they name no one). ``minimised`` drops what no downstream service reads (issue 20: events carry
+only what a downstream service uses): of the delivery preferences, the capabilities, business hours
+and exception dates. The Magento writer maps the phone (address telephone) and the instructions
+(an order comment), so they are kept, sealed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from schemas.events.poller import DetailedAmazonOrder, DetailedOrderItem, TaxRegistration
+from schemas.events.poller import DeliveryPreferences, DetailedAmazonOrder, DetailedOrderItem, TaxRegistration
 from schemas.types import Address, AmazonOrder
 
 Transform = Callable[[str], str | None]
@@ -44,6 +47,13 @@ def _registration(reg: TaxRegistration, f: Transform) -> TaxRegistration:
                                   "address": _address(reg.address, f)})
 
 
+def _preferences(prefs: DeliveryPreferences | None, f: Transform) -> DeliveryPreferences | None:
+    if prefs is None:
+        return None
+    return prefs.model_copy(update={"drop_off_location": _opt(prefs.drop_off_location, f),
+                                    "address_instruction": _opt(prefs.address_instruction, f)})
+
+
 def transform(order: OrderT, f: Transform) -> OrderT:
     """``order`` with ``f`` applied to every PII string (``f`` returning None removes the value)."""
     update: dict[str, object] = {"buyer_name": _opt(order.buyer_name, f), "buyer_email": _opt(order.buyer_email, f),
@@ -51,13 +61,20 @@ def transform(order: OrderT, f: Transform) -> OrderT:
     if isinstance(order, DetailedAmazonOrder):
         update |= {"buyer_company_name": _opt(order.buyer_company_name, f),
                    "items": tuple(_item(i, f) for i in order.items),
-                   "tax_registrations": tuple(_registration(r, f) for r in order.tax_registrations)}
+                   "tax_registrations": tuple(_registration(r, f) for r in order.tax_registrations),
+                   "delivery_phone": _opt(order.delivery_phone, f),
+                   "delivery_preferences": _preferences(order.delivery_preferences, f)}
     return order.model_copy(update=update)
 
 
 def minimised(order: DetailedAmazonOrder) -> DetailedAmazonOrder:
-    """What downstream services read: no delivery phone, no delivery instructions."""
-    return order.model_copy(update={"delivery_phone": None, "delivery_preferences": None})
+    """What downstream services read: the delivery phone and instructions (the Magento writer maps
+    them), not the delivery capabilities, business hours or exception dates (nothing reads them)."""
+    prefs = order.delivery_preferences
+    if prefs is None:
+        return order
+    kept = DeliveryPreferences(drop_off_location=prefs.drop_off_location, address_instruction=prefs.address_instruction)
+    return order.model_copy(update={"delivery_preferences": kept if kept != DeliveryPreferences() else None})
 
 
 def _address_values(address: Address | None) -> Iterator[str | None]:
@@ -74,4 +91,7 @@ def pii_values(order: AmazonOrder) -> Iterator[str]:
         for reg in order.tax_registrations:
             values += [reg.number if reg.entity_type == "BUYER" else None, reg.legal_name,
                        *_address_values(reg.address)]
+        values.append(order.delivery_phone)
+        if order.delivery_preferences is not None:
+            values += [order.delivery_preferences.drop_off_location, order.delivery_preferences.address_instruction]
     yield from (v for v in values if v)
