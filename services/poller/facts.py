@@ -7,7 +7,8 @@ order that returns to an earlier state (A → B → A) still gets a new one.
 
 Facts are ``amazon.order.changed`` v3: the order with its details (``DetailedAmazonOrder``, what
 ``services.poller.mapping.map_order`` returns; a plain ``AmazonOrder`` goes out with empty details).
-The details are not part of the fingerprint: a gift message or a delivery window alone is no change."""
+The details the Magento writer maps (gift messages, delivery instructions, B2B, ...) are part of the
+fingerprint (see changes.py); a delivery window alone is no change."""
 
 from __future__ import annotations
 

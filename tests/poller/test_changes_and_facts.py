@@ -48,6 +48,38 @@ def test_each_field_that_matters_changes_the_fingerprint() -> None:
         assert expected_key in changed_fields(base.fields, current), expected_key
 
 
+def test_details_the_writer_maps_change_the_fingerprint_as_one_digest() -> None:
+    plain = with_changes(BASE, recipient__deliveryAddress__phone=None)
+    gift = {"fulfillment": {"packing": {"giftOption": {"giftMessage": "Happy birthday"}}}}
+    variants = [
+        with_changes(plain, buyer={"buyerCompanyName": "Doe GmbH"}),
+        with_changes(plain, buyer={"buyerPurchaseOrderNumber": "PO-1"}),
+        with_changes(plain, orderItems__0={**plain["orderItems"][0], **gift}),
+        with_changes(plain, recipient__deliveryAddress__phone="+1 555 0100"),
+        with_changes(plain, recipient__deliveryPreference={"addressInstruction": "Ring twice"}),
+    ]
+    base = fingerprint(map_order(plain))
+    assert "details" not in base.fields  # an order without details keeps the digest it had
+    digests = {base.digest}
+    for raw in variants:
+        current = fingerprint(map_order(raw))
+        assert changed_fields(base.fields, current) == ("details",)
+        digests.add(current.digest)
+        for clear in ("Doe GmbH", "PO-1", "Happy birthday", "555 0100", "Ring twice"):  # stored: no PII
+            assert clear not in "".join(current.fields.values())
+    assert len(digests) == len(variants) + 1
+    other_message = with_changes(plain, orderItems__0={**plain["orderItems"][0], "fulfillment": {
+        "packing": {"giftOption": {"giftMessage": "Happy anniversary"}}}})
+    assert fingerprint(map_order(other_message)).digest != fingerprint(map_order(variants[2])).digest
+
+
+def test_an_item_without_seller_sku_and_its_sku_arriving_are_changes() -> None:
+    no_sku = with_changes(BASE, orderItems__0__product={})
+    without = fingerprint(map_order(no_sku))
+    assert without.fields["items.1.no_sku"] == "true"
+    assert changed_fields(without.fields, fingerprint(map_order(BASE))) == ("items.1.no_sku",)
+
+
 def test_money_scale_does_not_matter() -> None:
     a = with_changes(BASE, proceeds__grandTotal={"amount": "30.0", "currencyCode": "USD"})
     b = with_changes(BASE, proceeds__grandTotal={"amount": "30.00", "currencyCode": "USD"})
