@@ -7,8 +7,14 @@ self-consistent here, in ``Decimal``: ``grand_total = subtotal + shipping_amount
 |discount_amount|`` to the cent, in order and in base currency (``magento_totals``, ``in_base``; the
 README says where each Amazon charge goes). Buyer data Amazon withholds (FBA, Pending) gets
 documented placeholders: name "Amazon Customer", email ``<order id>@marketplace.amazon.invalid``,
-street/city/postcode "N/A", telephone "N/A" (phones are never carried on our topics). Regions map to
+street/city/postcode "N/A", telephone "N/A" (when Amazon sends no delivery phone). Regions map to
 Magento's region ids where Magento's directory has the country's regions (``resolve_region``).
+
+The order's details (``magento.order.requested`` v2) go where Magento keeps them: the buyer's company
+→ billing ``company``, the buyer's VAT id → billing ``vat_id``, gift messages → ``gift_message`` of each
+item (and of the order when it has one), the delivery phone → addresses' ``telephone``; PO number, tax
+registrations, IOSS number, delivery instructions, promotions, ship/delivery windows and service level
+→ order comments (``detail_comments``: Magento Open Source has no fields for them).
 
 Buyer PII arrives sealed (``amazon.order.changed`` v4, issue 20): ``build_order_entity`` opens it with
 the writer's decryptor (``services.pii.access.opened``); PII already erased gets the placeholders."""
@@ -19,10 +25,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from schemas.events.lifecycle import MagentoTarget
+from schemas.events.poller import DetailedAmazonOrder, DetailedOrderItem, ProceedsLine, detailed
 from schemas.types import Address, AmazonOrder, FulfillmentChannel, OrderItem, ShipmentTrack
 from services.pii.access import opened
 
@@ -279,22 +287,40 @@ def money(value: Decimal) -> float:
     return float(cents(value))
 
 
+def _charge_lines(lines: Iterable[ProceedsLine]) -> list[Charge]:
+    """Amazon's proceeds breakdowns as charges: a TAX/DISCOUNT line split by its detailed breakdowns
+    (``subtype``), any part of its subtotal the details leave out kept as a line without subtype."""
+    out: list[Charge] = []
+    for line in lines:
+        parts = [Charge(line.type, d.amount.amount, d.subtype) for d in line.details]
+        out += parts
+        rest = line.amount.amount - sum((c.amount for c in parts), ZERO)
+        if rest or not parts:
+            out.append(Charge(line.type, rest))
+    return out
+
+
 def charges_of(order: AmazonOrder) -> OrderCharges:
-    """The charges the command's order carries. Today (``amazon.order.changed`` v2): each item's unit
-    price × quantity, and the order's shipping total; tax, discounts, gift wrap and the delivery tip
-    are not carried yet, so they stay out of the Magento totals (the order comment names the gap)."""
+    """What Amazon charged for the command's order: each item's proceeds breakdowns (ITEM, SHIPPING,
+    GIFT_WRAP, TAX and DISCOUNT by subtype, …; ``amazon.order.changed`` v3+) and the order's DELIVERY_TIP.
+    An item without proceeds (older facts, Pending orders) is its unit price × quantity; when no item
+    has proceeds, the order's shipping total goes with the first item. Whatever Amazon's total holds
+    beyond these, the order comment names (``history_comment``)."""
+    order = detailed(order)
     items = [i for i in order.items if i.quantity_ordered > 0]
+    itemised = any(i.proceeds for i in items)
     out: list[ItemCharges] = []
     for n, item in enumerate(items):
         unit = item.unit_price.amount if item.unit_price else None
-        lines = [Charge(ITEM, (unit or ZERO) * item.quantity_ordered)]
-        if n == 0 and order.shipping_total is not None:
+        lines = _charge_lines(item.proceeds) or [Charge(ITEM, (unit or ZERO) * item.quantity_ordered)]
+        if n == 0 and not itemised and order.shipping_total is not None:
             lines.append(Charge(SHIPPING, order.shipping_total.amount))
         out.append(ItemCharges(item.order_item_id, item.quantity_ordered, unit, tuple(lines)))
+    tips = tuple(Charge(DELIVERY_TIP, line.amount.amount) for line in order.proceeds if line.type == DELIVERY_TIP)
     if not items and order.shipping_total is not None:
-        return OrderCharges(currency_of(order), (), (Charge(SHIPPING, order.shipping_total.amount),))
+        return OrderCharges(currency_of(order), (), (Charge(SHIPPING, order.shipping_total.amount), *tips))
     return OrderCharges(
-        currency_of(order), tuple(out), amazon_total=order.order_total.amount if order.order_total else None
+        currency_of(order), tuple(out), tips, amazon_total=order.order_total.amount if order.order_total else None
     )
 
 
@@ -431,6 +457,7 @@ def address(
     ship_to = order.ship_to or Address()
     first, last = split_name(ship_to.name or order.buyer_name)
     country = (_clean(ship_to.country_code) or MARKETPLACE_COUNTRY.get(order.marketplace_id, "US")).upper()
+    details = detailed(order)
     out: dict[str, Any] = {
         "address_type": kind,
         "firstname": first,
@@ -439,12 +466,15 @@ def address(
         "city": _clean(ship_to.city) or PLACEHOLDER,
         "postcode": _clean(ship_to.postal_code) or PLACEHOLDER,
         "country_id": country,
-        "telephone": PLACEHOLDER,
+        "telephone": _clean(details.delivery_phone) or PLACEHOLDER,
         "email": buyer_email(order),
     }
-    company = _clean(ship_to.company)
+    company = _clean(details.buyer_company_name if kind == "billing" else None) or _clean(ship_to.company)
     if company:
         out["company"] = company
+    vat_id = buyer_vat_id(details) if kind == "billing" else None
+    if vat_id:
+        out["vat_id"] = vat_id
     region_text = _clean(ship_to.region)
     known = resolve_region(country, region_text, regions)
     if known is not None:
@@ -456,6 +486,71 @@ def address(
     return out
 
 
+def buyer_vat_id(order: DetailedAmazonOrder) -> str | None:
+    """The buyer's tax registration number for the billing address's ``vat_id`` (the first one given)."""
+    return next((_clean(r.number) for r in order.buyer_tax_registrations if _clean(r.number)), None)
+
+
+# ---- gift messages and comments ------------------------------------------------------------------------------
+def gift_message(order: AmazonOrder, message: str) -> dict[str, str]:
+    """``gift-message-data-message-interface`` (sender, recipient and message required): from the buyer
+    to the ship-to name, placeholders where Amazon withholds them."""
+    sender = _clean(order.buyer_name) or f"{PLACEHOLDER_FIRSTNAME} {PLACEHOLDER_LASTNAME}"
+    recipient = _clean(order.ship_to.name if order.ship_to else None) or sender
+    return {"sender": sender, "recipient": recipient, "message": message.strip()}
+
+
+def _window(label: str, earliest: datetime | None, latest: datetime | None) -> str | None:
+    ends = [f"{name} {value:%Y-%m-%d %H:%M} UTC" for name, value in (("from", earliest), ("until", latest)) if value]
+    return f"{label} {' '.join(ends)}" if ends else None
+
+
+def detail_comments(order: DetailedAmazonOrder) -> list[str]:
+    """The order's details Magento has no field for, one comment per subject (none when there are none)."""
+    out: list[str] = []
+    b2b: list[str] = []
+    if _clean(order.buyer_company_name):
+        b2b.append(f"company {_clean(order.buyer_company_name)}")
+    if _clean(order.buyer_purchase_order_number):
+        b2b.append(f"purchase order {_clean(order.buyer_purchase_order_number)}")
+    for reg in order.buyer_tax_registrations:
+        what = " ".join(x for x in (_clean(reg.registration_type) or "tax id", _clean(reg.number)) if x)
+        if _clean(reg.legal_name):
+            what += f" ({_clean(reg.legal_name)})"
+        b2b.append(f"tax registration {what}")
+    if order.buyer_invoice_preference:
+        b2b.append(f"invoice preference {order.buyer_invoice_preference}")
+    if b2b:
+        out.append(f"Amazon Business buyer: {'; '.join(b2b)}.")
+    if order.ioss_number:
+        out.append(f"IOSS number {_clean(order.ioss_number)} (Amazon collects the import VAT).")
+    prefs = order.delivery_preferences
+    texts = (prefs.drop_off_location, prefs.address_instruction) if prefs else ()
+    instructions = [x for x in (_clean(t) for t in texts) if x]
+    if instructions:
+        out.append(f"Delivery instructions: {'; '.join(instructions)}.")
+    wraps = sorted({_clean(i.gift.wrap_level) for i in order.items if i.gift is not None and _clean(i.gift.wrap_level)})
+    if wraps:
+        out.append(f"Gift wrap: {', '.join(wraps)}.")
+    promotions = sorted({p for i in order.items for p in i.promotion_ids})
+    if promotions:
+        out.append(f"Amazon promotions: {', '.join(promotions)}.")
+    shipping = [x for x in (
+        f"service level {order.fulfillment_service_level}" if order.fulfillment_service_level else None,
+        _window("ship", order.ship_by_window.earliest, order.ship_by_window.latest) if order.ship_by_window else None,
+        _window("deliver", order.deliver_by_window.earliest, order.deliver_by_window.latest)
+        if order.deliver_by_window else None,
+    ) if x]
+    if shipping:
+        out.append(f"Amazon shipping: {'; '.join(shipping)}.")
+    return out
+
+
+def missing_skus(order: AmazonOrder) -> list[str]:
+    """Order item ids of ordered items Amazon sent without a seller SKU (Magento needs one per item)."""
+    return [i.order_item_id for i in order.items if i.quantity_ordered > 0 and not i.sku.strip()]
+
+
 # ---- the entity -------------------------------------------------------------------------------------------------
 def item_row(
     item: OrderItem,
@@ -463,6 +558,7 @@ def item_row(
     product_id: int | None,
     totals: ItemTotals | None = None,
     base: ItemTotals | None = None,
+    gift: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     if totals is None:  # an item without charges of its own: its unit price × quantity
         price = item.unit_price.amount if item.unit_price else ZERO
@@ -495,6 +591,8 @@ def item_row(
     }
     if totals.tax_percent is not None:
         out["tax_percent"] = float(totals.tax_percent)
+    if gift is not None:
+        out["extension_attributes"] = {"gift_message": gift}
     if product_id is not None:
         out["product_id"] = product_id
     if store_id is not None:
@@ -544,7 +642,7 @@ def build_order_entity(
     charges: OrderCharges | None = None,
 ) -> dict[str, Any]:
     """The entity for the command's order; ``charges`` defaults to what the order carries (``charges_of``)."""
-    order = opened(order)
+    order = detailed(opened(order))
     product_ids = product_ids or {}
     items = [i for i in order.items if i.quantity_ordered > 0]
     charges = charges or charges_of(order)
@@ -608,6 +706,7 @@ def build_order_entity(
                 product_ids.get(i.sku),
                 by_item.get(i.order_item_id),
                 base_by_item.get(i.order_item_id),
+                _item_gift(order, i),
             )
             for i in items
         ],
@@ -620,12 +719,13 @@ def build_order_entity(
         },
         "status_histories": [
             {
-                "comment": history_comment(order, target, totals, charges),
+                "comment": comment,
                 "status": status,
                 "is_customer_notified": 0,
                 "is_visible_on_front": 0,
                 "parent_id": 0,  # required by the schema; Magento sets the new order's id on save
             }
+            for comment in (history_comment(order, target, totals, charges), *detail_comments(order))
         ],
         "extension_attributes": {
             "shipping_assignments": [
@@ -650,6 +750,8 @@ def build_order_entity(
             ]
         },
     }
+    if len(order.gift_messages) == 1:  # one message for the whole order: Magento's order gift message too
+        entity["extension_attributes"]["gift_message"] = gift_message(order, order.gift_messages[0])
     if options.increment_id:
         entity["increment_id"] = options.increment_id
     if options.store_id is not None:
@@ -659,6 +761,12 @@ def build_order_entity(
             customer_is_guest=0, customer_id=options.customer_id, customer_group_id=options.customer_group_id or 1
         )
     return entity
+
+
+def _item_gift(order: DetailedAmazonOrder, item: OrderItem) -> dict[str, str] | None:
+    if isinstance(item, DetailedOrderItem) and item.gift is not None and item.gift.message:
+        return gift_message(order, item.gift.message)
+    return None
 
 
 def charges_from_lines(

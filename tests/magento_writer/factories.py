@@ -12,11 +12,14 @@ from schemas.events.lifecycle import (
     MagentoCancelRequestedData,
     MagentoCancelRequestedV1,
     MagentoOrderRequestedData,
+    MagentoOrderRequestedDataV2,
     MagentoOrderRequestedV1,
+    MagentoOrderRequestedV2,
     MagentoShipmentRequestedData,
     MagentoShipmentRequestedV1,
     MagentoTarget,
 )
+from schemas.events.poller import DetailedAmazonOrder
 from schemas.events.reservations import (
     ReservationPlacedData,
     ReservationPlacedV1,
@@ -106,13 +109,17 @@ def target(store: str, store_code: str = "default", **settings: Any) -> MagentoT
 def order_requested(
     store: str, order: AmazonOrder, *, seq: int = 1, store_code: str = "default", **settings: Any
 ) -> MagentoOrderRequestedV1:
+    """v2 for an order with details (``DetailedAmazonOrder``), else v1 (as commands written before v2)."""
     key = order_key(store, order.amazon_order_id)
-    cmd: MagentoOrderRequestedV1 = MagentoOrderRequestedV1.build(
+    detailed = isinstance(order, DetailedAmazonOrder)
+    kind = MagentoOrderRequestedV2 if detailed else MagentoOrderRequestedV1
+    data_kind = MagentoOrderRequestedDataV2 if detailed else MagentoOrderRequestedData
+    cmd: MagentoOrderRequestedV1 = kind.build(
         key=key,
         occurred_at=NOW,
         producer="order_processor",
         identity=("requested", seq),
-        data=MagentoOrderRequestedData(
+        data=data_kind(
             request_seq=seq,
             reason="status_changed",
             target=target(store, store_code, **settings),

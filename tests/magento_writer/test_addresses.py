@@ -21,7 +21,7 @@ from services.magento_writer.payload import (
     split_name,
 )
 from services.poller.mapping import map_order
-from tests.magento_writer.amazon_examples import charges_of_example, example_orders
+from tests.magento_writer.amazon_examples import example_orders
 from tests.magento_writer.factories import amazon_order, target
 from tests.magento_writer.schema_check import definition, violations
 from tests.sandbox.magento.schema_check import errors, response_schema
@@ -188,9 +188,7 @@ def test_every_example_order_and_odd_address_is_accepted_by_the_stand_in() -> No
     for raw in example_orders():
         order = map_order(raw)
         bodies.append(
-            build_order_entity(
-                order, target("s1"), OrderOptions("checkmo", "flatrate_flatrate"), {}, charges_of_example(raw)
-            )
+            build_order_entity(order, target("s1"), OrderOptions("checkmo", "flatrate_flatrate"))
         )
     for n, ship_to in enumerate(ODD_ADDRESSES):
         order = amazon_order(f"113-0000000-00002{n:02d}", ship_to=ship_to)

@@ -112,6 +112,20 @@ def test_disabled_sku_is_a_business_failure_at_once(magento: Any, writer: InProc
     assert magento.count_orders(order.amazon_order_id) == 0
 
 
+def test_an_item_without_seller_sku_fails_at_once_with_a_clear_reason(
+    magento: Any, writer: InProcessWriter, bus: Bus
+) -> None:
+    magento.create_product("W-SKU-9", qty=100)
+    store = store_id()
+    order = amazon_order(items=(("W-SKU-9", 1, "3.00"), ("", 1, "2.00")))
+    cmd = order_requested(store, order)
+    bus.command(cmd)
+    failed = _of(bus.wait(cmd.key, lambda ev: bool(ev)), MagentoOrderFailedV1)
+    assert failed and not failed[0].data.retryable and failed[0].data.attempts == 1
+    assert failed[0].data.reason == "Amazon order item item-1 has no seller SKU"
+    assert magento.count_orders(order.amazon_order_id) == 0
+
+
 def test_no_stock_is_a_business_failure(magento: Any, writer: InProcessWriter, bus: Bus) -> None:
     magento.create_product("W-SKU-EMPTY", qty=0)
     store = store_id()

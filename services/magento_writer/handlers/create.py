@@ -1,5 +1,9 @@
 """Create the Magento order of an Amazon order, at most once ever.
 
+An item Amazon sent without a seller SKU fails the order at once ("Cannot create sales order: Amazon
+order item <id> has no seller SKU"): the order itself is tracked as usual (dead letters are for what
+the lifecycle cannot decide), and a later fact with the SKU re-requests it.
+
 Ledger first ("attempting" before the call, the outcome after); on any uncertainty (ledger row
 exists, an earlier attempt timed out, order number from Magento's sequence) look the order up by
 ``ext_order_id`` before creating. With Amazon order numbers, Magento's unique
@@ -28,7 +32,7 @@ from services.magento_writer.magento.errors import (
     UniqueViolation,
     business_reason_class,
 )
-from services.magento_writer.payload import OrderOptions, build_order_entity
+from services.magento_writer.payload import OrderOptions, build_order_entity, missing_skus
 from services.magento_writer.retry import retryable, with_retries
 
 log = get_logger(__name__)
@@ -84,6 +88,9 @@ def _create_new(ctx: WriterContext, cmd: MagentoOrderRequestedV1, uncertain: boo
         increment_id = increment_id_for(d.order, d.target.settings)
     except IncrementIdTooLong as exc:
         return _fail(ctx, cmd, BusinessError(str(exc)), 1)
+    if missing := missing_skus(d.order):  # Magento needs a SKU per item; a retry does not change that
+        items = ", ".join(missing)
+        return _fail(ctx, cmd, BusinessError(f"Amazon order item {items} has no seller SKU"), 1)
     by_sequence = increment_id is None
     tries = 0
 
