@@ -1,9 +1,9 @@
 """Records a Faust stream skipped, found and handed back in order (both stream processors).
 
-faust-streaming can drop a fetched record while flow control is toggled around partition
-assignment and table recovery (``Consumer.getmany`` stops iterating a fetched batch, yet the
-fetch position has moved past it). Seen in tests as the first record after a restart never
-reaching the agent (issue #4). Offsets of our input topics are contiguous (no compaction, no
+faust-streaming dropped fetched records after a restart: table recovery's second
+``flow_control.resume()`` cleared the records fetched meanwhile, while the fetch position had
+moved past them (docs/tansu-notes.md #10; fixed by ``faust_app.ResumeOnceFlowControl``). This
+guard stays as a second line for any other way a stream skips or stalls. Offsets of our input topics are contiguous (no compaction, no
 transactions), so a jump past the next expected offset of a partition is a skip: the missing
 range is read with a side reader and processed first, keeping each order's facts in order.
 A jump over offsets that hold no record (compacted or control records elsewhere) reads nothing
