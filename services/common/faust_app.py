@@ -13,10 +13,10 @@ from typing import Any, cast
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from mode.utils.objects import cached_property
-from mode.utils.queues import FlowControlEvent
 from faust.types import TP
 from kafka import TopicPartition
+from mode.utils.objects import cached_property
+from mode.utils.queues import FlowControlEvent
 
 from services.common import broker_quirks
 from services.common.kafka import end_offsets

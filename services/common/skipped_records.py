@@ -3,13 +3,13 @@
 faust-streaming dropped fetched records after a restart: table recovery's second
 ``flow_control.resume()`` cleared the records fetched meanwhile, while the fetch position had
 moved past them (docs/tansu-notes.md #10; fixed by ``faust_app.ResumeOnceFlowControl``). This
-guard stays as a second line for any other way a stream skips or stalls. Offsets of our input topics are contiguous (no compaction, no
-transactions), so a jump past the next expected offset of a partition is a skip: the missing
-range is read with a side reader and processed first, keeping each order's facts in order.
-A jump over offsets that hold no record (compacted or control records elsewhere) reads nothing
-and costs one fetch. A partition that stays behind with nothing arriving (the dropped records
-were its last) is found by ``lagging`` and its consumer is sought back, so the stream itself
-delivers, acks and commits them."""
+guard stays as a second line for any other way a stream skips or stalls. Offsets of our input
+topics are contiguous (no compaction, no transactions), so a jump past the next expected offset
+of a partition is a skip: the missing range is read with a side reader and processed first,
+keeping each order's facts in order. A jump over offsets that hold no record (compacted or
+control records elsewhere) reads nothing and costs one fetch. A partition that stays behind with
+nothing arriving (the dropped records were its last) is found by ``lagging`` and its consumer is
+sought back, so the stream itself delivers, acks and commits them."""
 
 from __future__ import annotations
 
