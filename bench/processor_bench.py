@@ -6,7 +6,7 @@ with --broker tansu) with the processor as a real process.
    sustained rate at which it turns them into Orders-tab views (one view per fact), capped at
    ``--duration`` seconds.
 2. Publishes fresh facts at a fixed ``--rate`` (1,000/s) for ``--latency-seconds`` and reports the
-   p50/p99 delay from publish to the lifecycle fact they caused (matched by causation id).
+   p50/p99 delay from publish to the view they caused (matched by causation id).
 3. Prints the processor's peak RSS.
 
 Facts carry a buyer's name, email and address. ``--pii sealed`` (the default, as the poller
@@ -40,7 +40,7 @@ from kafka.errors import CoordinatorLoadInProgressError, CoordinatorNotAvailable
 from bench._broker import add_broker_argument, start_bench_broker  # noqa: E402
 from schemas import encode  # noqa: E402
 from schemas.events.poller import AmazonOrderChangedData, AmazonOrderChangedV1, order_changed_v3  # noqa: E402
-from schemas.topics import AMAZON_ORDERS, ORDER_LIFECYCLE, STORES  # noqa: E402
+from schemas.topics import AMAZON_ORDERS, ORDER_VIEW, STORES  # noqa: E402
 from schemas.types import (  # noqa: E402
     Address,
     AmazonOrder,
@@ -139,7 +139,7 @@ def committed_total(admin: KafkaAdminClient, topic: str) -> int:
 
 
 class LifecycleCounter(threading.Thread):
-    """Reads the lifecycle topic from its current end and records the arrival time of each view
+    """Reads the order-view topic from its current end and records the arrival time of each view
     per causation id (the latency phase)."""
 
     def __init__(self, settings: Settings, partitions: int) -> None:
@@ -148,7 +148,7 @@ class LifecycleCounter(threading.Thread):
             bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, auto_offset_reset="earliest",
             fetch_max_wait_ms=10,  # the reader must not add latency (tansu-notes #12)
         )
-        parts = [TopicPartition(ORDER_LIFECYCLE, p) for p in range(partitions)]
+        parts = [TopicPartition(ORDER_VIEW, p) for p in range(partitions)]
         self.consumer.assign(parts)
         for tp, end in end_offsets(settings, parts).items():
             self.consumer.seek(tp, end)
@@ -293,7 +293,7 @@ def main() -> None:
         if latencies:
             print(f"latency at {args.rate}/s: {len(latencies):,}/{len(sent_at):,} delivered, {percentiles(latencies)}")
             # The same split at the processor's send (the view's CreateTime): what remains is the
-            # reader's own fetch of the lifecycle topic from the broker.
+            # reader's own fetch of the order-view topic from the broker.
             inside = sorted(counter.emitted[e] - t for e, t in sent_wall.items() if e in counter.emitted)
             print(f"  of which publish -> view sent by the processor: {percentiles(inside)}")
             # Right after a large backlog the first seconds also carry its tail (RocksDB compacting
@@ -304,7 +304,7 @@ def main() -> None:
                 if half:
                     print(f"  {name} half ({args.latency_seconds / 2:.0f} s): {percentiles(half)}")
         else:
-            print("latency: no lifecycle fact arrived")
+            print("latency: no view arrived")
         for n, proc in enumerate(procs):
             if proc.proc is not None and proc.alive():
                 print(f"processor {n + 1}/{len(procs)} peak RSS: {peak_rss_mb(proc.proc.pid):.0f} MB "

@@ -40,7 +40,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from bench._broker import add_broker_argument, start_bench_broker  # noqa: E402
 from schemas import decode  # noqa: E402
 from schemas.events.magento import MagentoOrderCreatedV1  # noqa: E402
-from schemas.topics import MAGENTO_RESULTS, ORDER_LIFECYCLE  # noqa: E402
+from schemas.topics import MAGENTO_RESULTS, ORDER_COMMANDS  # noqa: E402
 from services.common.db import upgrade  # noqa: E402
 from services.common.kafka import make_producer, publish  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
@@ -269,7 +269,7 @@ def main() -> None:
 
         warm = commands(args.concurrency, "bench-warm", keys)
         for c in warm:
-            publish(producer, ORDER_LIFECYCLE, c)  # type: ignore[arg-type]
+            publish(producer, ORDER_COMMANDS, c)  # type: ignore[arg-type]
         producer.flush()
         if not results.wait([c.key for c in warm], 90):  # type: ignore[attr-defined]
             raise SystemExit(f"writer did not answer the warm-up; see {writer.log_path}")
@@ -282,7 +282,7 @@ def main() -> None:
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         started = time.monotonic()
         for c in burst:
-            publish(producer, ORDER_LIFECYCLE, c)  # type: ignore[arg-type]
+            publish(producer, ORDER_COMMANDS, c)  # type: ignore[arg-type]
         producer.flush()
         done = results.wait([c.key for c in burst], 90)  # type: ignore[attr-defined]
         finished = max(results.seen.get(c.key, time.monotonic()) for c in burst)  # type: ignore[attr-defined]
@@ -298,7 +298,7 @@ def main() -> None:
         for i, c in enumerate(paced):
             while time.monotonic() < t0 + i / paced_rate:
                 results.pump(5)
-            publish(producer, ORDER_LIFECYCLE, c)  # type: ignore[arg-type]
+            publish(producer, ORDER_COMMANDS, c)  # type: ignore[arg-type]
             producer.flush()
             sent[c.key] = time.monotonic()  # type: ignore[attr-defined]
         results.wait(list(sent), 60)
