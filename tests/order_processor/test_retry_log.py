@@ -46,7 +46,7 @@ def test_a_users_retry_is_logged_with_their_name_before_the_new_request() -> Non
     assert run.requests[-1].data.reason == "user_retry"
     assert run.view.last_action == "Retry requested by alice."
     kinds = [type(e).__name__ for e in new]
-    assert kinds.index("OrderLogAppendedV2") < kinds.index("MagentoOrderRequestedV1")
+    assert kinds.index("OrderLogAppendedV2") < kinds.index("MagentoOrderRequestedV2")
 
 
 def test_a_retry_with_nothing_to_retry_is_still_logged_and_requests_nothing() -> None:
