@@ -12,6 +12,14 @@ baseline), then with it. A poison record per store is written to the poller's to
 Then each run is checked against the sandboxes' truth and the chaos run against the baseline; a
 table shows every check, and the exit status is 1 on any difference (2 if a run could not finish).
 
+Event ids: a record whose id another record of the same topic already has, with other content, is
+always a difference (two facts under one id), except for KNOWN_DRIFT (a reported defect, shown on a
+line of its own). The same fact sent again (same id, same content but the poller's observed_at and
+sealed ciphertexts) is what at-least-once delivery does after a SIGKILL between sending and
+committing (SPEC §7; the processor's, reserver's and writer's READMEs): counted and shown, a
+difference only with --strict-event-ids (issue 16 asks for none at all; the services do not
+promise that).
+
 Chaos: every 10–30 s (divided by --pace) a random service is SIGKILLed and restarted 2–5 s later;
 with --faults, every 1–3 s one Magento fault on a command route (commit then drop, 500, 503, 429,
 lock wait; at most three armed at once) and now and then an SP-API fault (429, 500, 503; no 429 in
@@ -51,6 +59,7 @@ from schemas.events.deadletter import DeadLetterV1  # noqa: E402
 from schemas.topics import AMAZON_ORDERS, catalogue  # noqa: E402
 from services.common.settings import Settings  # noqa: E402
 from services.devbroker import RunningBroker, start_broker  # noqa: E402
+from services.pii.sealed import PREFIX as SEALED_PREFIX  # noqa: E402
 from tests.e2e.chaos_workload import ChaosWorkload, Outcome  # noqa: E402
 from tests.e2e.pipeline import SERVICE_COMMANDS, Pipeline, pipeline  # noqa: E402
 from tests.harness import LOG_DIR, PG_ADMIN_URL, TEST_TIMINGS, wait_until  # noqa: E402
@@ -64,6 +73,11 @@ MAGENTO_ROUTES = (ORDER_CREATE, ORDER_CANCEL, ORDER_INVOICE, ORDER_SHIP, RESERVA
 # it started knows only Amazon's published rate (one searchOrders per 3 minutes, the rate it must
 # then keep), not the stand-in's 1000x rate, which comes with successful answers only: no 429 then.
 POLLER_LEARNS_RATE_S = 20.0
+# Event types a SIGKILLed service is known to send again under the same id with another outcome (a
+# defect, reported on issue 16): the Magento writer answers a reservation event it handles a second
+# time from its ledger ("already released in Magento", applied=false) where the first answer said
+# applied=true. No service reads those fields yet. Shown apart; a difference with --strict-event-ids.
+KNOWN_DRIFT = frozenset({"magento.reservation.synced"})
 SPAPI_FAULTS = (("searchOrders", 429), ("searchOrders", 500), ("searchOrders", 503), ("getOrder", 503))
 
 
@@ -85,9 +99,12 @@ class Config:
 @dataclass
 class TopicScan:
     records: int = 0
-    duplicate_ids: int = 0  # the same event id again, byte for byte the same record (a re-send)
+    duplicate_ids: int = 0  # the same event id again, the same fact (see same_fact): a re-send
+    drifted_ids: int = 0  # the same id, another outcome, of an event type in KNOWN_DRIFT
     conflicting_ids: int = 0  # the same event id with different content: two facts under one id
     per_topic: dict[str, int] = field(default_factory=dict)  # topic -> duplicate ids
+    drifts: list[str] = field(default_factory=list)  # what differs, per KNOWN_DRIFT id
+    conflicts: list[str] = field(default_factory=list)  # what differs, per conflicting id
     dead_letters: int = 0  # distinct dead letters
     dead_letters_not_poison: list[str] = field(default_factory=list)
 
@@ -100,7 +117,8 @@ class RunReport:
     seconds: float
     kills: list[str] = field(default_factory=list)
     broker_kills: list[str] = field(default_factory=list)
-    faults: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)  # armed
+    faults_met: int = 0  # Magento calls answered with a fault
     unexpected_exits: list[str] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
 
@@ -156,7 +174,8 @@ class Monkey:
 
     def __init__(self, p: Pipeline, broker: RunningBroker, config: Config, report: RunReport) -> None:
         self.p, self.broker, self.config, self.report = p, broker, config, report
-        self.rng = random.Random(config.seed)
+        # One generator per thread, so a seed gives the same kills and the same faults every time.
+        self.rng_kills, self.rng_broker, self.rng_faults = (random.Random(config.seed + i) for i in range(3))
         self.lock = threading.Lock()  # held while a service is down on purpose
         self.down: set[str] = set()
         self.poller_started = time.monotonic()
@@ -183,19 +202,20 @@ class Monkey:
         return (len(self.report.kills) >= self.config.kills
                 and len(self.report.broker_kills) >= self.config.broker_kills)
 
-    def _pause(self, low: float, high: float) -> bool:
+    def _pause(self, rng: random.Random, low: float, high: float) -> bool:
         """Wait ``low``–``high`` seconds (divided by the pace); False once told to stop."""
-        return not self.stop.wait(self.rng.uniform(low, high) / self.config.pace)
+        return not self.stop.wait(rng.uniform(low, high) / self.config.pace)
 
     def _kills(self) -> None:
-        while len(self.report.kills) < self.config.kills and self._pause(10, 30):
-            name = self.rng.choice(SERVICE_COMMANDS)
+        rng = self.rng_kills
+        while len(self.report.kills) < self.config.kills and self._pause(rng, 10, 30):
+            name = rng.choice(SERVICE_COMMANDS)
             proc = self.p.processes[name]
             with self.lock:
                 self.down.add(name)
             proc.kill()
             self.report.kills.append(f"{time.strftime('%H:%M:%S')} {name}")
-            self.stop.wait(self.rng.uniform(2, 5) / self.config.pace)
+            self.stop.wait(rng.uniform(2, 5) / self.config.pace)
             proc.start()
             if name == "poller":
                 self.poller_started = time.monotonic()
@@ -203,25 +223,27 @@ class Monkey:
                 self.down.discard(name)
 
     def _broker_kills(self) -> None:
-        while len(self.report.broker_kills) < self.config.broker_kills and self._pause(120, 240):
-            node = self.rng.choice(self.broker.nodes)
+        rng = self.rng_broker
+        while len(self.report.broker_kills) < self.config.broker_kills and self._pause(rng, 120, 240):
+            node = rng.choice(self.broker.nodes)
             node.kill()  # type: ignore[attr-defined]
             self.report.broker_kills.append(f"{time.strftime('%H:%M:%S')} node {node.node_id}")
             self.stop.wait(6)
             node.start()  # type: ignore[attr-defined]
 
     def _faults(self) -> None:
-        while not self.stop.wait(self.rng.uniform(1, 3)):
+        rng = self.rng_faults
+        while not self.stop.wait(rng.uniform(1, 3)):
             if len(self.p.magento.faults.faults) < 3:  # a few armed at a time: they hit calls in flight
-                kind, status = self.rng.choice(MAGENTO_FAULTS)
-                route = self.rng.choice(MAGENTO_ROUTES)
+                kind, status = rng.choice(MAGENTO_FAULTS)
+                route = rng.choice(MAGENTO_ROUTES)
                 self.p.magento.inject_fault(route, kind, times=1, status=status)  # type: ignore[arg-type]
                 self.report.faults[f"magento {kind}{'' if kind != 'status' else f' {status}'}"] += 1
-            if self.rng.random() < 0.15 and not self.p.amazon.faults.pending():
-                operation, code = self.rng.choice(SPAPI_FAULTS)
+            if rng.random() < 0.15 and not self.p.amazon.faults.pending():
+                operation, code = rng.choice(SPAPI_FAULTS)
                 if code == 429 and time.monotonic() - self.poller_started < POLLER_LEARNS_RATE_S:
                     continue
-                self.p.amazon.inject_fault(operation, status=code, count=self.rng.randint(1, 2))
+                self.p.amazon.inject_fault(operation, status=code, count=rng.randint(1, 2))
                 self.report.faults[f"sp-api {operation} {code}"] += 1
 
     def supervise(self) -> None:
@@ -280,15 +302,61 @@ def scan_topics(settings: Settings) -> TopicScan:
                                         f"[{event.data.source_partition}]@{event.data.source_offset}")
                             continue
                         dups += 1
-                        if before == r.value:
+                        first = decode(before)
+                        paths = differing(first, event)
+                        if not paths:
                             scan.duplicate_ids += 1
+                            continue
+                        line = (f"{spec.name} {event.event_id} ({event.event_type}): "
+                                f"{_values(first, paths)} then {_values(event, paths)}")
+                        if event.event_type in KNOWN_DRIFT:
+                            scan.drifted_ids += 1
+                            scan.drifts.append(line)
                         else:
                             scan.conflicting_ids += 1
+                            scan.conflicts.append(line)
             if dups:
                 scan.per_topic[spec.name] = dups
     finally:
         consumer.close()
     return scan
+
+
+def differing(a: Any, b: Any) -> list[str]:
+    """The paths at which two records of one event id say different things. Not a difference: when
+    the poller observed the fact (``data.observed_at``: a restarted poller re-reads the same order
+    state and re-sends its fact, SPEC §7), and two sealed values (buyer PII under a fresh nonce: the
+    ciphertexts always differ, and this run holds no key to open them)."""
+    def walk(x: Any, y: Any, path: str) -> Iterator[str]:
+        if isinstance(x, dict) and isinstance(y, dict):
+            for k in sorted(set(x) | set(y)):
+                yield from walk(x.get(k), y.get(k), f"{path}.{k}" if path else str(k))
+        elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+            for i, (u, v) in enumerate(zip(x, y, strict=True)):
+                yield from walk(u, v, f"{path}[{i}]")
+        elif x != y and path != "data.observed_at" and not (_sealed(x) and _sealed(y)):
+            yield path
+
+    return list(walk(a.model_dump(mode="json"), b.model_dump(mode="json"), ""))
+
+
+def _values(event: Any, paths: list[str]) -> str:
+    """``path=value`` of an event's first few differing paths (dotted ones; list items as ``[i]``)."""
+    dump = event.model_dump(mode="json")
+    shown = []
+    for path in paths[:4]:
+        node: Any = dump
+        for part in path.replace("[", ".[").split("."):
+            if isinstance(node, list) and part.startswith("["):
+                node = node[int(part[1:-1])]
+            elif isinstance(node, dict):
+                node = node.get(part)
+        shown.append(f"{path}={node!r}")
+    return "{" + ", ".join(shown) + "}"
+
+
+def _sealed(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(SEALED_PREFIX)
 
 
 def _b64(raw: bytes) -> str:
@@ -324,6 +392,9 @@ def run_once(config: Config, chaos: bool, console: Console) -> RunReport:
         ensure_topics(settings)
         now = datetime.now(UTC).replace(microsecond=0)
         with pipeline(settings, Path(tmp), amazon_now=now) as p:
+            # A commit-then-drop fault aborts the stand-in's answer on purpose; uvicorn (configured as
+            # the stand-ins start) would log each as a traceback.
+            logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
             work = ChaosWorkload(p, now, config.stores, config.orders, config.seed, in_flight=config.in_flight)
             work.setup()
             p.magento.set_latency(5)
@@ -350,6 +421,7 @@ def run_once(config: Config, chaos: bool, console: Console) -> RunReport:
             console.print(f"{label}: settled after {report.seconds:.0f} s; reading every topic", highlight=False)
             report.topics = scan_topics(settings)
             report.logs = [str(proc.log_path) for proc in p.processes.values()]
+            report.faults_met = sum(1 for call in p.magento.calls() if call.get("fault"))
             report.unexpected_exits += [f"{n} exit {proc.proc.returncode if proc.proc else None}"
                                         for n, proc in p.processes.items() if not proc.alive()]
     return report
@@ -394,8 +466,10 @@ def checks(config: Config, base: RunReport, chaos: RunReport) -> list[Check]:
               len(chaos.topics.dead_letters_not_poison), 0),
         # At-least-once (SPEC §7, the services' READMEs): a service killed after sending and before
         # committing sends the same facts again, same ids and bytes; consumers drop them by id.
-        Check("re-sent event ids (same id, same bytes)", base.topics.duplicate_ids, chaos.topics.duplicate_ids, 0,
+        Check("re-sent event ids (same id, same fact)", base.topics.duplicate_ids, chaos.topics.duplicate_ids, 0,
               info=not config.strict_event_ids),
+        Check("known defect: reservation result re-sent, other outcome", base.topics.drifted_ids,
+              chaos.topics.drifted_ids, 0, info=not config.strict_event_ids),
         Check("conflicting event ids (one id, two contents)", base.topics.conflicting_ids,
               chaos.topics.conflicting_ids, 0),
         Check("services that exited by themselves", len(base.unexpected_exits), len(chaos.unexpected_exits), 0),
@@ -418,7 +492,9 @@ def render(config: Config, base: RunReport, chaos: RunReport, results: list[Chec
     console.print(table)
     console.print(f"baseline {base.seconds:.0f} s; chaos {chaos.seconds:.0f} s, {len(chaos.kills)} service kills "
                   f"({_counts(Counter(k.split()[1] for k in chaos.kills))}), {len(chaos.broker_kills)} broker-node "
-                  f"kills, faults injected: {_counts(chaos.faults) or 'none'}", highlight=False)
+                  f"kills, faults armed: {_counts(chaos.faults) or 'none'}; Magento calls that met one: "
+                  f"{chaos.faults_met}",
+                  highlight=False)
     for check in results:
         if check.ok and not (check.info and check.chaos):
             continue
@@ -429,8 +505,13 @@ def render(config: Config, base: RunReport, chaos: RunReport, results: list[Chec
             details = chaos.outcome.tab_magento_state_mismatches() or base.outcome.tab_magento_state_mismatches()
         elif check.name.startswith("dead letters not"):
             details = chaos.topics.dead_letters_not_poison or base.topics.dead_letters_not_poison
-        elif "event ids" in check.name:
-            details = [f"{t}: {n}" for t, n in {**base.topics.per_topic, **chaos.topics.per_topic}.items()]
+        elif check.name.startswith("re-sent"):
+            details = [f"{t}: {n} (all repeated ids)" for t, n in {**base.topics.per_topic,
+                                                                   **chaos.topics.per_topic}.items()]
+        elif check.name.startswith("known defect"):
+            details = base.topics.drifts + chaos.topics.drifts
+        elif check.name.startswith("conflicting"):
+            details = base.topics.conflicts + chaos.topics.conflicts
         elif check.name.startswith("services"):
             details = base.unexpected_exits + chaos.unexpected_exits
         for line in details[:15]:
@@ -449,8 +530,6 @@ class Verdict:
 def compare(config: Config, console: Console) -> Verdict:
     """Baseline, then chaos, then the checks; prints the table."""
     LOG_DIR.mkdir(exist_ok=True)
-    # A commit-then-drop fault aborts the stand-in's answer on purpose; uvicorn logs each as a traceback.
-    logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
     try:
         base = run_once(config, chaos=False, console=console)
         chaos = run_once(config, chaos=True, console=console)

@@ -37,6 +37,7 @@ SESSIONS: tuple[tuple[str, ...], ...] = (
     ("tests/e2e/test_broker_failure.py",),
     ("tests/e2e/test_rebalance.py",),
     ("tests/e2e/test_notifications.py",),
+    ("tests/e2e/test_chaos.py",),  # its own brokers: a baseline, then SIGKILLs and faults (bench/chaos.py)
 )
 E2E = tuple(paths for paths in SESSIONS if paths[0].startswith("tests/e2e/"))
 # The failure drills alone, to run them several times in a row: --lane drills
