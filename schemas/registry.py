@@ -47,11 +47,12 @@ from schemas.events.poller import (
 )
 from schemas.events.requests import MagentoRetryRequestedV1, MagentoRetryRequestedV2
 from schemas.events.reservations import ReservationFailedV1, ReservationPlacedV1, ReservationReleasedV1
-from schemas.events.stores import StoreConfiguredV1, StoreConfiguredV2
+from schemas.events.stores import StoreConfiguredV1, StoreConfiguredV2, StoreConfiguredV3
 
 EVENT_MODELS: tuple[type[Event], ...] = (
     StoreConfiguredV1,
     StoreConfiguredV2,
+    StoreConfiguredV3,
     AmazonOrderChangedV1,
     AmazonOrderChangedV2,
     AmazonOrderChangedV3,

@@ -7,8 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_serializer
+from pydantic import Field, field_serializer, field_validator
 
 from schemas.envelope import Model
 
@@ -193,11 +194,51 @@ def fulfillment_of(config: StoreConfig) -> FulfillmentSettings:
 
 
 def with_fulfillment(config: StoreConfig, fulfillment: FulfillmentSettings | None = None) -> StoreConfigV2:
-    """``config`` as v2, its fulfillment settings replaced by ``fulfillment`` when given."""
+    """``config`` as v2 (v3 stays v3), its fulfillment settings replaced by ``fulfillment`` when given."""
     fields = {name: getattr(config, name) for name in type(config).model_fields}
     if fulfillment is not None or "fulfillment" not in fields:
         fields["fulfillment"] = fulfillment or FulfillmentSettings()
-    return StoreConfigV2(**fields)
+    return StoreConfigV3(**fields) if isinstance(config, StoreConfigV3) else StoreConfigV2(**fields)
+
+
+DEFAULT_TIME_ZONE = "UTC"
+
+
+def known_time_zone(name: str) -> str:
+    """``name`` if it is an IANA time zone (tzdata), else ValueError saying what is expected."""
+    try:
+        if name == "localtime":  # the zone of whichever machine reads it
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name[:64]!r}: give an IANA name such as 'UTC', 'Europe/Berlin' or "
+            "'America/New_York'") from None
+    return name
+
+
+class StoreConfigV3(StoreConfigV2):
+    """v3 of a store's configuration (``store.configured`` v3): ``time_zone`` added, the IANA zone the
+    Orders tab shows the store's dates in (UTC on hover). A subclass of v2 as v2 is of v1: readers of
+    v1 and v2 read it unchanged; ``time_zone_of`` reads any version (before v3: UTC)."""
+
+    time_zone: str = DEFAULT_TIME_ZONE
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return known_time_zone(value)
+
+
+def time_zone_of(config: StoreConfig) -> str:
+    return config.time_zone if isinstance(config, StoreConfigV3) else DEFAULT_TIME_ZONE
+
+
+def with_time_zone(config: StoreConfig, time_zone: str) -> StoreConfigV3:
+    """``config`` as v3 with ``time_zone`` (ValidationError naming the field for an unknown zone)."""
+    fields = {name: getattr(config, name) for name in type(config).model_fields}
+    fields.setdefault("fulfillment", FulfillmentSettings())
+    return StoreConfigV3(**{**fields, "time_zone": time_zone})
 
 
 class LogEntry(Model):

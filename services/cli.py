@@ -192,11 +192,13 @@ def stores_add(
     settings_json: str = typer.Option("{}", "--settings", help="Order settings as JSON (SPEC §1)"),
     fulfillment_json: str = typer.Option("{}", "--fulfillment", help='Fulfillment settings as JSON, e.g. '
                                          '{"send_shipments": true, "carrier_mapping": {"myco": "UPS"}}'),
+    time_zone: str = typer.Option(None, "--time-zone", help="IANA zone of the store's dates on the Orders tab "
+                                  "(default UTC), e.g. Europe/Berlin"),
 ) -> None:
     """Integrate an Amazon store (an event on the stores topic)."""
     from pydantic import ValidationError
 
-    from schemas.types import FulfillmentSettings, OrderSettings, StoreConfig, with_fulfillment
+    from schemas.types import FulfillmentSettings, OrderSettings, StoreConfig, with_fulfillment, with_time_zone
     from services.stores import registry
 
     s = _settings()
@@ -211,6 +213,8 @@ def stores_add(
             settings=OrderSettings.model_validate_json(settings_json),
         )
         config = with_fulfillment(config, FulfillmentSettings.model_validate_json(fulfillment_json))
+        if time_zone is not None:
+            config = with_time_zone(config, time_zone)
         registry.integrate(s, config)
     except (ValidationError, ValueError) as exc:
         _fail(str(exc))
@@ -232,12 +236,14 @@ def stores_list() -> None:
 
 @stores_app.command("update")
 def stores_update(store_id: str, settings_json: str = typer.Option(..., "--settings",
-                  help="Fields to change, as JSON: order settings and/or name, poll_interval_seconds…, "
+                  help="Fields to change, as JSON: order settings and/or name, poll_interval_seconds, time_zone…, "
                        'fulfillment settings under "fulfillment"')) -> None:
     """Change a store's settings from now on."""
     import json
 
-    from schemas.types import FulfillmentSettings, fulfillment_of, with_fulfillment
+    from pydantic import ValidationError
+
+    from schemas.types import FulfillmentSettings, fulfillment_of, with_fulfillment, with_time_zone
     from services.stores import registry
 
     s = _settings()
@@ -247,10 +253,16 @@ def stores_update(store_id: str, settings_json: str = typer.Option(..., "--setti
     assert h is not None
     patch = json.loads(settings_json)
     fulfillment = {**fulfillment_of(h.current).model_dump(), **patch.pop("fulfillment", {})}
+    time_zone = patch.pop("time_zone", None)
     order_fields = {k: v for k, v in patch.items() if k in h.current.settings.model_fields}
     top_fields = {k: v for k, v in patch.items() if k not in order_fields}
     new = h.current.model_copy(update={**top_fields, "settings": h.current.settings.model_copy(update=order_fields)})
     new = with_fulfillment(type(new).model_validate(new.model_dump()), FulfillmentSettings.model_validate(fulfillment))
+    if time_zone is not None:
+        try:
+            new = with_time_zone(new, time_zone)
+        except ValidationError as exc:
+            _fail(str(exc))
     registry.publish_config(s, new, "updated")
     console.print(f"store {store_id} updated")
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import ClassVar, Literal
 
 from schemas.envelope import Event, Model
-from schemas.types import StoreConfig, StoreConfigV2
+from schemas.types import StoreConfig, StoreConfigV2, StoreConfigV3
 
 
 class StoreConfiguredData(Model):
@@ -39,6 +39,23 @@ class StoreConfiguredV2(StoreConfiguredV1):
     SCHEMA_VERSION: ClassVar[int] = 2
     schema_version: Literal[2] = 2  # type: ignore[assignment]
     data: StoreConfiguredDataV2
+
+    def upcast(self) -> Event:
+        return self
+
+
+class StoreConfiguredDataV3(StoreConfiguredDataV2):
+    config: StoreConfigV3
+
+
+class StoreConfiguredV3(StoreConfiguredV2):
+    """v3: the configuration carries the store's time zone (issue 21), in which the Orders tab shows
+    its dates. A subclass of v2 as v2 is of v1; older events are not upcast (``schemas.types.time_zone_of``
+    reads UTC for them)."""
+
+    SCHEMA_VERSION: ClassVar[int] = 3
+    schema_version: Literal[3] = 3  # type: ignore[assignment]
+    data: StoreConfiguredDataV3
 
     def upcast(self) -> Event:
         return self

@@ -77,7 +77,9 @@ def order_details(request: Request, store_id: StoreId, amazon_order_id: AmazonOr
             raise HTTPException(404, detail=f"no order {amazon_order_id} in store {store_id}")
         log = query.order_log(conn, store_id, amazon_order_id)
         names = query.store_names(conn, {store_id})
-    return details_out(row, log, names.get(store_id, store_id), s.magento_admin_url, s.orders_tab_ship_soon_hours)
+        zones = query.store_time_zones(conn, {store_id})
+    return details_out(row, log, names.get(store_id, store_id), s.magento_admin_url, s.orders_tab_ship_soon_hours,
+                       zones.get(store_id, "UTC"))
 
 
 @router.post(

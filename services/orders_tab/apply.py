@@ -20,6 +20,7 @@ from schemas.events.lifecycle import OrderLogAppendedV2, OrderStateChangedV1, Or
 from schemas.events.pii import PiiErasedV1
 from schemas.events.poller import StorePollCompletedV1
 from schemas.events.stores import StoreConfiguredV1
+from schemas.types import time_zone_of
 from services.pii.removal import removed_text
 
 OrderKey = tuple[str, str]
@@ -118,6 +119,7 @@ class Batch:
                 "magento_store_code": c.magento_store_code,
                 "enabled": c.enabled,
                 "configured_at": event.data.effective_at,
+                "time_zone": time_zone_of(c),
             }
         elif isinstance(event, PiiErasedV1):
             e = event.data

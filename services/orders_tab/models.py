@@ -121,6 +121,7 @@ class StoreRow(Base):
     configured_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     last_poll_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     last_poll_window_end: Mapped[datetime | None] = mapped_column(TZDateTime)
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # IANA name (store.configured v3); NULL: UTC
 
 
 class OffsetRow(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, parse_qsl, urlencode
@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sqlalchemy import Engine
 
 from schemas.types import MagentoState, TabStatus
@@ -18,6 +19,7 @@ from services.common.settings import Settings
 from services.orders_tab import query
 from services.orders_tab.api import AmazonOrderId, StoreId
 from services.orders_tab.auth import COOKIE_NAME, Access, SignInRefused, page_access
+from services.orders_tab.dates import in_zone
 from services.orders_tab.logins import SESSION_TTL, Principal, close_session
 from services.orders_tab.params import grid_query, parse_order_keys
 from services.orders_tab.presenter import dashboard_out, details_out, grid_out, store_out
@@ -38,8 +40,13 @@ LIVE_REFRESH_SECONDS = 5  # how often an open grid asks whether anything was pro
 DESC_FIRST = {"purchase_date", "latest_ship_date", "total", "items_unshipped", "items_shipped"}
 
 
-def _dt(value: datetime | None) -> str:
-    return value.strftime("%b %d, %Y %H:%M") if value else ""
+def _dt(value: datetime | None, time_zone: str | None = None) -> Markup:
+    """A date in the store's time zone, UTC on hover (and machine-readable in ``datetime``)."""
+    if value is None:
+        return Markup("")
+    local, utc_text = in_zone(value, time_zone)
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        value.astimezone(UTC).isoformat(), utc_text, local)
 
 
 TEMPLATES.filters["dt"] = _dt
@@ -196,7 +203,9 @@ def details_page(
             raise HTTPException(404, detail=f"no order {amazon_order_id} in store {store_id}")
         log = query.order_log(conn, store_id, amazon_order_id)
         names = query.store_names(conn, {store_id})
-    o = details_out(row, log, names.get(store_id, store_id), s.magento_admin_url, s.orders_tab_ship_soon_hours)
+        zones = query.store_time_zones(conn, {store_id})
+    o = details_out(row, log, names.get(store_id, store_id), s.magento_admin_url, s.orders_tab_ship_soon_hours,
+                    zones.get(store_id, "UTC"))
     flash = "Magento order retry requested." if retried else None
     return render("details.html", who=who, o=o, flash=flash)
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from services.orders_tab.query import Dashboard, GridPage, OptionalColumn, encode_cursor, ship_urgency, utc
 
 CHANNEL_LABELS = {"MERCHANT": "Merchant", "AMAZON": "Amazon"}
+TIME_ZONE_DESCRIPTION = "The store's time zone (IANA name), in which the page shows its dates; the API's dates are UTC"
 
 
 class MoneyOut(BaseModel):
@@ -36,6 +37,7 @@ class OrderRowOut(BaseModel):
     last_action: str | None
     magento_state: str
     details_url: str
+    time_zone: str = Field(default="UTC", description=TIME_ZONE_DESCRIPTION)
     # optional columns, present only when asked for
     order_id: str | None = None
     merchant_id: int | None = None
@@ -105,6 +107,7 @@ class OrderDetailsOut(BaseModel):
     version: int
     items: list[ItemOut]
     log: list[LogOut]
+    time_zone: str = Field(default="UTC", description=TIME_ZONE_DESCRIPTION)
 
 
 class StoreOut(BaseModel):
@@ -115,6 +118,7 @@ class StoreOut(BaseModel):
     magento_store_code: str | None
     enabled: bool | None
     last_poll_at: datetime | None
+    time_zone: str = Field(default="UTC", description=TIME_ZONE_DESCRIPTION)
 
 
 class StoresOut(BaseModel):
@@ -212,6 +216,7 @@ def row_out(
     admin_url: str,
     now: datetime,
     near_hours: float,
+    time_zone: str = "UTC",
 ) -> OrderRowOut:
     out = OrderRowOut(
         store_id=row["store_id"],
@@ -231,6 +236,7 @@ def row_out(
         last_action=row["last_action"],
         magento_state=row["magento_state"],
         details_url=f"/api/orders/{row['store_id']}/{row['amazon_order_id']}",
+        time_zone=time_zone,
     )
     for col in columns:
         setattr(out, col.value, row[col.value])
@@ -242,7 +248,8 @@ def grid_out(page: GridPage, admin_url: str, near_hours: float) -> GridOut:
     q = page.query
     return GridOut(
         items=[
-            row_out(r, page.store_names.get(r["store_id"], r["store_id"]), q.columns, admin_url, now, near_hours)
+            row_out(r, page.store_names.get(r["store_id"], r["store_id"]), q.columns, admin_url, now, near_hours,
+                    page.store_time_zones.get(r["store_id"], "UTC"))
             for r in page.rows
         ],
         page=q.page,
@@ -258,7 +265,8 @@ def grid_out(page: GridPage, admin_url: str, near_hours: float) -> GridOut:
 
 
 def details_out(
-    row: dict[str, Any], log: list[dict[str, Any]], store_name: str, admin_url: str, near_hours: float
+    row: dict[str, Any], log: list[dict[str, Any]], store_name: str, admin_url: str, near_hours: float,
+    time_zone: str = "UTC",
 ) -> OrderDetailsOut:
     items = []
     for it in row["items"] or []:
@@ -308,6 +316,7 @@ def details_out(
             LogOut(seq=e["seq"], at=utc_at(e["at"]), message=e["message"], level=e["level"])  # type: ignore[arg-type]
             for e in log
         ],
+        time_zone=time_zone,
     )
 
 
@@ -320,6 +329,7 @@ def store_out(row: dict[str, Any]) -> StoreOut:
         magento_store_code=row["magento_store_code"],
         enabled=row["enabled"],
         last_poll_at=utc(row["last_poll_at"]),
+        time_zone=row.get("time_zone") or "UTC",
     )
 
 

@@ -107,6 +107,7 @@ class GridPage:
     total_exact: bool
     query: GridQuery
     store_names: dict[str, str] = field(default_factory=dict)
+    store_time_zones: dict[str, str] = field(default_factory=dict)  # IANA names; a store missing here: UTC
     next_after: tuple[Any, ...] | None = None  # keyset of the next page; None on the last page
 
     @property
@@ -237,8 +238,10 @@ def grid(conn: Connection, q: GridQuery) -> GridPage:
     # "buyer name contains" can only use its trigram index through a bitmap scan
     total, exact = _count(conn, where, bitmap_ok=bool(q.buyer_name))
     names = store_names(conn, {r["store_id"] for r in rows})
+    zones = store_time_zones(conn, {r["store_id"] for r in rows})
     next_after = keyset_values(q, rows[-1]) if more and rows else None
-    return GridPage(rows=rows, total=total, total_exact=exact, query=q, store_names=names, next_after=next_after)
+    return GridPage(rows=rows, total=total, total_exact=exact, query=q, store_names=names, store_time_zones=zones,
+                    next_after=next_after)
 
 
 def projection_stamp(conn: Connection) -> str:
@@ -283,6 +286,14 @@ def store_names(conn: Connection, store_ids: set[str] | None = None) -> dict[str
             return {}
         stmt = stmt.where(S.store_id.in_(sorted(store_ids)))
     return {sid: name or sid for sid, name in conn.execute(stmt)}
+
+
+def store_time_zones(conn: Connection, store_ids: set[str]) -> dict[str, str]:
+    """The stores' time zones (IANA names) where set; the others show their dates in UTC."""
+    if not store_ids:
+        return {}
+    stmt = select(S.store_id, S.time_zone).where(S.store_id.in_(sorted(store_ids)), S.time_zone.is_not(None))
+    return {sid: zone for sid, zone in conn.execute(stmt)}
 
 
 def stores(conn: Connection) -> list[dict[str, Any]]:

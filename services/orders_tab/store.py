@@ -25,6 +25,7 @@ STORE_CONFIG_COLUMNS = (
     "magento_store_code",
     "enabled",
     "configured_at",
+    "time_zone",
 )
 
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from schemas.events.stores import StoreConfiguredData, StoreConfiguredDataV2, StoreConfiguredV1, StoreConfiguredV2
+from schemas.events.stores import (
+    StoreConfiguredData,
+    StoreConfiguredDataV2,
+    StoreConfiguredDataV3,
+    StoreConfiguredV1,
+    StoreConfiguredV2,
+    StoreConfiguredV3,
+)
 from schemas.topics import STORES
-from schemas.types import StoreConfig, StoreConfigV2
+from schemas.types import StoreConfig, StoreConfigV2, StoreConfigV3
 from services.common.kafka import make_producer, publish_sync
 from services.common.settings import Settings
 from services.stores.directory import StoreDirectory
@@ -17,9 +24,16 @@ PRODUCER = "stores"
 
 
 def configured_event(config: StoreConfig, change: str, effective_at: datetime) -> StoreConfiguredV1:
-    """v2 for a configuration with fulfillment settings (``StoreConfigV2``), else v1."""
-    v2 = isinstance(config, StoreConfigV2)
-    model, data_model = (StoreConfiguredV2, StoreConfiguredDataV2) if v2 else (StoreConfiguredV1, StoreConfiguredData)
+    """v3 for a configuration with a time zone (``StoreConfigV3``), v2 for one with fulfillment
+    settings (``StoreConfigV2``), else v1."""
+    model: type[StoreConfiguredV1]
+    data_model: type[StoreConfiguredData]
+    if isinstance(config, StoreConfigV3):
+        model, data_model = StoreConfiguredV3, StoreConfiguredDataV3
+    elif isinstance(config, StoreConfigV2):
+        model, data_model = StoreConfiguredV2, StoreConfiguredDataV2
+    else:
+        model, data_model = StoreConfiguredV1, StoreConfiguredData
     data = data_model(change=change, effective_at=effective_at, config=config)  # type: ignore[arg-type]
     event: StoreConfiguredV1 = model.build(
         key=config.store_id, occurred_at=effective_at, producer=PRODUCER, data=data,

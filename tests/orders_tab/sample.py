@@ -59,6 +59,7 @@ def store_event(
     enabled: bool = True,
     at: datetime = EPOCH,
     change: str = "integrated",
+    time_zone: str | None = None,
 ) -> StoreConfiguredV1:
     config = StoreConfig(
         store_id=store_id,
@@ -72,6 +73,11 @@ def store_event(
         integration_time=EPOCH,
         enabled=enabled,
     )
+    if time_zone is not None:  # store.configured v3
+        from schemas.types import with_time_zone
+        from services.stores.registry import configured_event
+
+        return configured_event(with_time_zone(config, time_zone), change, at)
     data = StoreConfiguredData(change=change, effective_at=at, config=config)  # type: ignore[arg-type]
     event: StoreConfiguredV1 = StoreConfiguredV1.build(
         key=store_id, occurred_at=at, producer=PRODUCER, data=data, identity=(change, at.isoformat())

@@ -156,3 +156,28 @@ def test_grid_page_answers_the_live_refresh_304_until_the_projection_moves(
     moved = browser.get("/", params={"store": later.a}, headers={"If-None-Match": etag})
     assert moved.status_code == 200 and moved.headers["etag"] != etag
     assert later.views["A1"].amazon_order_id in moved.text
+
+
+def test_dates_show_in_the_stores_time_zone_with_utc_on_hover(
+    browser: TestClient, token_env: str, publish: Callable, project: Callable, uid: str
+) -> None:
+    from schemas.topics import ORDER_VIEW, STORES
+    from tests.orders_tab import sample
+
+    berlin, plain = f"tz-berlin-{uid}", f"tz-utc-{uid}"
+    summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    orders = [sample.view(berlin, f"903-{uid[:7]}-0000001", merchant_id=13, purchase_date=summer),
+              sample.view(plain, f"904-{uid[:7]}-0000001", merchant_id=14, purchase_date=summer)]
+    publish(STORES, [sample.store_event(berlin, "Berlin Store", 13, time_zone="Europe/Berlin"),
+                     sample.store_event(plain, "Plain Store", 14)])  # v1: no zone, so UTC
+    publish(ORDER_VIEW, [sample.state_event(o) for o in orders])
+    project()
+    hover = '<time datetime="2026-07-01T12:00:00+00:00" title="Jul 01, 2026 12:00 UTC">'
+    grid = browser.get("/", params={"store": [berlin, plain]}).text
+    assert hover + "Jul 01, 2026 14:00 CEST</time>" in grid
+    assert hover + "Jul 01, 2026 12:00 UTC</time>" in grid
+    details = browser.get(f"/orders/{berlin}/{orders[0].amazon_order_id}").text
+    assert hover + "Jul 01, 2026 14:00 CEST</time>" in details and "Europe/Berlin" in details
+    api = browser.get("/api/orders", params={"store": berlin}, headers={"Authorization": f"Bearer {token_env}"})
+    [row] = api.json()["items"]
+    assert row["time_zone"] == "Europe/Berlin" and row["purchase_date"].startswith("2026-07-01T12:00:00")
