@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from schemas.envelope import Event
-from schemas.topics import MAGENTO_RESULTS, ORDER_LIFECYCLE, RESERVATIONS
+from schemas.topics import MAGENTO_RESULTS, ORDER_COMMANDS, RESERVATIONS
 from services.common.kafka import make_producer, publish_sync
 from services.common.retry import RetryPolicy
 from services.common.settings import Settings
@@ -93,8 +93,8 @@ class Bus:
         self.producer = make_producer(settings)
         self.results = TopicReader(settings, MAGENTO_RESULTS)
 
-    def command(self, *events: Event) -> None:
-        publish_sync(self.producer, ORDER_LIFECYCLE, events)
+    def command(self, *events: Event, topic: str = ORDER_COMMANDS) -> None:
+        publish_sync(self.producer, topic, events)
 
     def reservation(self, *events: Event) -> None:
         publish_sync(self.producer, RESERVATIONS, events)

@@ -12,7 +12,7 @@ from schemas.events.magento import (
     MagentoOrderShippedV1,
     MagentoReservationSyncedV1,
 )
-from schemas.topics import ORDER_LIFECYCLE, dead_letter_topic
+from schemas.topics import ORDER_COMMANDS, dead_letter_topic
 from schemas.types import ShipmentTrack
 from services.common.settings import Settings
 from services.magento_writer.handlers import handle
@@ -186,7 +186,7 @@ def test_reservations_without_the_module_are_reported_not_synced(magento: Any, w
 def test_poison_input_goes_to_the_dead_letter_topic_and_the_rest_flows(
     magento: Any, writer: InProcessWriter, bus: Bus, writer_settings: Settings
 ) -> None:
-    bus.producer.send(ORDER_LIFECYCLE, key=b"poison:1", value=b"{not json").get(30)
+    bus.producer.send(ORDER_COMMANDS, key=b"poison:1", value=b"{not json").get(30)
     dead = TopicReader(writer_settings, dead_letter_topic("magento_writer"))
     try:
         dead.wait_for(lambda ev: any(e.key == "poison:1" for e in ev), 45, "dead letter")

@@ -7,10 +7,17 @@ from typing import Any
 
 import pytest
 
-from schemas.events.magento import MagentoOrderCreatedV1, MagentoOrderDeletedV1, MagentoOrderFailedV1
+from schemas.events.magento import (
+    MagentoOrderCanceledV1,
+    MagentoOrderCreatedV1,
+    MagentoOrderDeletedV1,
+    MagentoOrderFailedV1,
+)
+from schemas.topics import ORDER_LIFECYCLE
 from services.common.settings import Settings
 from tests.magento_writer.conftest import Bus, InProcessWriter, ledger_row
-from tests.magento_writer.factories import amazon_order, order_requested, store_id
+from tests.magento_writer.factories import amazon_order, cancel_requested, order_requested, store_id
+from tests.orders_tab import sample
 
 pytestmark = pytest.mark.integration
 
@@ -51,6 +58,41 @@ def test_create_then_redelivered_command_finds_the_same_order(
     assert magento.count_orders(order.amazon_order_id) == 1
     row = ledger_row(writer_settings, store, order.amazon_order_id)
     assert row and row["state"] == "created" and row["entity_id"] == created.data.magento_order_id
+
+
+def test_a_command_written_before_the_topic_split_runs_once(
+    magento: Any, writer: InProcessWriter, bus: Bus, writer_settings: Settings
+) -> None:
+    """A create command on the pre-split order-lifecycle topic, beside a view fact the writer skips,
+    is executed. A cancel on order-commands then acts on that order; the create read once more from
+    the old topic after it (a redelivery: the topics are read in no set order) finds the canceled
+    order, and the same command on order-commands (a processor replayed after the split) does too:
+    one Magento order, one result identity."""
+    magento.create_product("W-SKU-SPLIT", price=9.99, qty=100)
+    store = store_id()
+    order = amazon_order(items=(("W-SKU-SPLIT", 1, "9.99"),))
+    cmd = order_requested(store, order)
+    view = sample.state_event(sample.view(store, order.amazon_order_id))
+    bus.command(view, cmd, topic=ORDER_LIFECYCLE)
+    created = _of(bus.wait(cmd.key, lambda ev: bool(_of(ev, MagentoOrderCreatedV1)), what="order created"),
+                  MagentoOrderCreatedV1)[0]
+    assert created.data.outcome == "created"
+
+    cancel = cancel_requested(store, order.amazon_order_id, created.data.magento_order_number,
+                              created.data.magento_order_id)
+    bus.command(cancel)
+    bus.wait(cmd.key, lambda ev: bool(_of(ev, MagentoOrderCanceledV1)), what="order canceled")
+    bus.command(cmd, topic=ORDER_LIFECYCLE)
+    bus.command(cmd)
+    events = bus.wait(cmd.key, lambda ev: len(_of(ev, MagentoOrderCreatedV1)) >= 3, what="the repeated creates")
+    results = _of(events, MagentoOrderCreatedV1)
+    assert [r.data.outcome for r in results] == ["created", "found", "found"]
+    assert {r.event_id for r in results} == {created.event_id}
+    assert {e.causation_id for e in events} == {cmd.event_id, cancel.event_id}  # the view fact: no result
+    assert magento.count_orders(order.amazon_order_id) == 1
+    assert magento.get_order(created.data.magento_order_id)["state"] == "canceled"
+    row = ledger_row(writer_settings, store, order.amazon_order_id)
+    assert row and row["entity_id"] == created.data.magento_order_id
 
 
 def test_timeout_after_commit_is_found_not_duplicated(magento: Any, writer: InProcessWriter, bus: Bus) -> None:
