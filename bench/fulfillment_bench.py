@@ -6,7 +6,9 @@ confirmShipment 2 requests/s burst 10 per seller, getOrder 0.5 requests/s burst 
 at ``--offered`` per store per second for ``--seconds`` to the shipment confirmer's component
 (``services.fulfillment.confirmer.Confirmer`` on the production client: LWA, token buckets, retry
 policy), one worker per store (records of one store's orders share partitions and are handled in
-order). Prints confirmations/s against the bound (2 requests/s per store × stores) and the
+order). The confirmer reads each order from the poller's Amazon facts (``AmazonFacts``, fed here
+with the Unshipped orders as the poller would publish them), so ``getOrder`` is not called on the
+way. Prints confirmations/s against the bound (2 requests/s per store × stores) and the
 p50/p99 from a shipment to Amazon's acceptance (the 204 of its confirmShipment).
 
     .venv/bin/python bench/fulfillment_bench.py [--stores 100] [--seconds 60] [--offered 2.0] [--rate-scale 1]
@@ -37,8 +39,9 @@ from schemas.events.fulfillment import (  # noqa: E402
     ShipmentItem,
     ShipmentTrack,
 )
-from schemas.types import StoreConfig  # noqa: E402
+from schemas.types import AmazonOrder, AmazonStatus, FulfillmentChannel, OrderItem, StoreConfig  # noqa: E402
 from services.devbroker import free_port  # noqa: E402
+from services.fulfillment.amazon_facts import AmazonFacts  # noqa: E402
 from services.fulfillment.confirmer import Confirmer  # noqa: E402
 from services.fulfillment.spapi import ShipmentsClient  # noqa: E402
 from services.poller.ratelimit import DEFAULT_RATES, RateLimits  # noqa: E402
@@ -80,6 +83,13 @@ async def prepare(url: str, stores: int, orders_per_store: int) -> list[tuple[di
     return list(zip(sellers, [list(m) for m in made], strict=True))
 
 
+def amazon_order(order_id: str, item_id: str) -> AmazonOrder:
+    at = datetime.now(UTC)
+    return AmazonOrder(amazon_order_id=order_id, marketplace_id=MARKETPLACE, status=AmazonStatus.UNSHIPPED,
+                       fulfillment_channel=FulfillmentChannel.MERCHANT, purchase_date=at, last_updated=at,
+                       items=(OrderItem(order_item_id=item_id, sku="SKU", quantity_ordered=1),))
+
+
 def fact(store_id: str, order_id: str, item_id: str, shipment_id: int, at: datetime) -> MagentoShipmentRecordedV1:
     data = MagentoShipmentRecordedData(
         store_id=store_id, amazon_order_id=order_id, magento_store_code=store_id, magento_order_id=shipment_id,
@@ -105,7 +115,11 @@ async def run(args: argparse.Namespace, url: str) -> None:
               for i, (s, _) in enumerate(prepared)}
     client = ShipmentsClient(lwa_token_url=f"{url}/auth/o2/token", limits=RateLimits(rate_scale=args.rate_scale),
                              resolver=lambda ref: creds[ref], use_date_header=False, max_in_flight=256)
-    confirmer = Confirmer(client, stores.get)
+    facts = AmazonFacts()  # what the poller's amazon.order.changed facts carry for each order
+    for store_id, (_, orders) in zip(stores, prepared, strict=True):
+        for order_id, item_id in orders:
+            facts.apply_order(store_id, amazon_order(order_id, item_id))
+    confirmer = Confirmer(client, stores.get, facts.view)
     latencies: list[float] = []
     outcomes: dict[str, int] = {}
     done_at: list[float] = []

@@ -1,9 +1,11 @@
-"""The shipment confirmer: for each ``magento.shipment.recorded`` fact, read what Amazon holds
-(``getOrder``), ``decide`` the package, send it with ``confirmShipment`` and publish the outcome
-(``amazon.shipment.confirmation`` on ``amazon-confirmations``). Offsets are committed only after the
-outcomes are acknowledged; a fact whose call failed for a passing reason (429, 5xx, timeouts after
-the client's retries) is not committed and is tried again — safe, since the same shipment always
-sends the same packageReferenceId (an edit, never a second package)."""
+"""The shipment confirmer: for each ``magento.shipment.recorded`` fact, take what Amazon holds from
+the poller's facts (``amazon_facts``: an Unshipped order's items) or else read it (``getOrder``:
+unknown orders, unmapped items, anything already shipped), ``decide`` the package, send it with
+``confirmShipment`` and publish the outcome (``amazon.shipment.confirmation`` on
+``amazon-confirmations``). Offsets are committed only after the outcomes are acknowledged; a fact
+whose call failed for a passing reason (429, 5xx, timeouts after the client's retries) is not
+committed and is tried again — safe, since the same shipment always sends the same
+packageReferenceId (an edit, never a second package)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from schemas.events.fulfillment import (
 from schemas.types import StoreConfig, fulfillment_of
 from services.common.logging import get_logger
 from services.fulfillment import metrics
+from services.fulfillment.amazon_facts import FactsLookup, covers
 from services.fulfillment.decide import AmazonOrderView, Confirm, Held, Refuse, Skip, decide
 from services.fulfillment.spapi import ConfirmRefused, ShipmentsClient, confirm_request
 from services.fulfillment.stores import StoreLookup
@@ -30,8 +33,6 @@ PRODUCER = "shipment_confirmer"
 
 class TryLater(RuntimeError):
     """Amazon could not be reached or kept throttling: the fact stays uncommitted."""
-
-
 
 
 def _outcome(fact: MagentoShipmentRecordedV1, outcome: str, reason: str | None, package: AmazonPackage | None,
@@ -53,9 +54,10 @@ def _outcome(fact: MagentoShipmentRecordedV1, outcome: str, reason: str | None, 
 
 
 class Confirmer:
-    def __init__(self, client: ShipmentsClient, stores: StoreLookup) -> None:
+    def __init__(self, client: ShipmentsClient, stores: StoreLookup, facts: FactsLookup | None = None) -> None:
         self.client = client
         self.stores = stores  # the store's configuration carries its fulfillment settings
+        self.facts = facts  # what the Amazon facts say of an order (None: always ask Amazon)
 
     async def _read(self, store: StoreConfig, order_id: str) -> AmazonOrderView | None:
         try:
@@ -80,7 +82,8 @@ class Confirmer:
         store = self.stores(data.store_id)
         if store is None:
             return _outcome(event, "failed", f"store {data.store_id} is not integrated", None, None)
-        order = await self._read(store, data.amazon_order_id)
+        known = self.facts(data.store_id, data.amazon_order_id) if self.facts else None
+        order = known if covers(known, data) else await self._read(store, data.amazon_order_id)
         if order is None:
             return _outcome(event, "failed", f"Amazon has no order {data.amazon_order_id}", None, None)
         decision = decide(data, order, fulfillment_of(store), recorded_at=event.occurred_at)

@@ -17,6 +17,7 @@ from services.common.metrics import serve
 from services.common.retry import SHIPMENT_DEFERRED
 from services.common.settings import Settings
 from services.fulfillment.confirmer import Confirmer, TryLater
+from services.fulfillment.facts_reader import FactsReader
 from services.fulfillment.spapi import ShipmentsClient
 from services.fulfillment.stores import follow_stores
 
@@ -31,14 +32,19 @@ def run(settings: Settings) -> None:
     consumer = make_consumer(settings, GROUP_ID, [MAGENTO_FULFILLMENT])
     loop = asyncio.new_event_loop()
     client = ShipmentsClient(lwa_token_url=settings.lwa_token_url)
-    confirmer = Confirmer(client, store_for)
+    facts = FactsReader(settings)
+    confirmer = Confirmer(client, store_for, facts.view)
     stopping = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
-    log.info("shipment_confirmer_started")
+    facts.catch_up(timeout_s=120.0)  # at start: the facts so far (else getOrder until caught up)
+    log.info("shipment_confirmer_started", amazon_orders_open=len(facts.facts))
     deferred = 0  # consecutive deferrals: the pause grows under the SHIPMENT_DEFERRED policy
     try:
         while not stopping["now"]:
-            for tp, records in consumer.poll(1000).items():
+            batch = consumer.poll(1000)
+            if batch:
+                facts.catch_up()  # Amazon's facts written before these shipments, read first
+            for tp, records in batch.items():
                 outcomes: list[Event] = []
                 for record in records:
                     try:
@@ -60,6 +66,7 @@ def run(settings: Settings) -> None:
                     _commit(consumer, tp, records[-1].offset + 1)
     finally:
         directory.stop()
+        facts.close()
         loop.run_until_complete(client.aclose())
         loop.close()
         consumer.close()

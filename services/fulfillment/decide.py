@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from schemas.events.fulfillment import AmazonPackage, MagentoShipmentRecordedData, PackageItem, ShipmentTrack
+from schemas.events.fulfillment import (
+    AmazonPackage,
+    MagentoShipmentRecordedData,
+    PackageItem,
+    ShipmentItem,
+    ShipmentTrack,
+)
 from schemas.types import FulfillmentSettings
 from services.fulfillment.carriers import OTHER, carrier_for
 
@@ -148,6 +154,15 @@ def _latest_track(tracks: tuple[ShipmentTrack, ...]) -> tuple[ShipmentTrack | No
     return usable[-1], tuple(t.track_number for t in usable[:-1] if not _same(t.track_number, usable[-1].track_number))
 
 
+def amazon_item(item: ShipmentItem, order: AmazonOrderView) -> AmazonItem | None:
+    """The Amazon item a Magento shipment item ships: by Amazon order item id, else by SKU when
+    exactly one Amazon item has it."""
+    if item.amazon_order_item_id is not None:
+        return next((i for i in order.items if i.order_item_id == item.amazon_order_item_id), None)
+    matches = [i for i in order.items if i.sku and i.sku == item.sku]
+    return matches[0] if len(matches) == 1 else None
+
+
 def decide(shipment: MagentoShipmentRecordedData, order: AmazonOrderView,
            settings: FulfillmentSettings | None = None, *, recorded_at: datetime | None = None) -> Decision:
     """The package to confirm for ``shipment`` on ``order`` as Amazon holds it now, under the
@@ -178,10 +193,7 @@ def decide(shipment: MagentoShipmentRecordedData, order: AmazonOrderView,
     for item in shipment.items:
         if not float(item.quantity).is_integer():
             return Refuse(f"SKU {item.sku}: {item.quantity:g} is not a whole number of units")
-        amazon = by_id.get(item.amazon_order_item_id or "")
-        if amazon is None and item.amazon_order_item_id is None:
-            matches = [i for i in order.items if i.sku and i.sku == item.sku]
-            amazon = matches[0] if len(matches) == 1 else None
+        amazon = amazon_item(item, order)
         if amazon is None:
             return Refuse(f"SKU {item.sku} is not an item of Amazon order {order.order_id}")
         wanted[amazon.order_item_id] = wanted.get(amazon.order_item_id, 0) + int(item.quantity)
