@@ -61,5 +61,9 @@ def test_every_service_exports_its_documented_metrics_and_they_move(topics: Sett
         assert "sales_channel_writer_inflight_commands{}" in writer
         processor = p.scrape("order-processor")
         assert _total(processor, "sales_channel_processor_events_total") >= 2
-        projector = p.scrape("projector")
-        assert any(k.startswith("sales_channel_orders_at_ship_risk{") for k in projector), "ship-risk gauge"
+        # The projector sets the ship-risk gauge on its own beat (every 5 s until a store is projected,
+        # then every minute), not with each applied event: wait for its first export of this store.
+        risk = wait_until(lambda: [k for k in p.scrape("projector")
+                                   if k.startswith("sales_channel_orders_at_ship_risk{") and store_id in k],
+                          timeout=30, what="the projector's ship-risk gauge for the store")
+        assert {'window="overdue"', 'window="4h"', 'window="24h"'} <= {k.split(",")[-1].rstrip("}") for k in risk}
