@@ -2,8 +2,9 @@
 
 A broker (embedded Tansu by default, or Apache Kafka with ``--broker kafka``), SQLite, the
 SP-API and Magento sandboxes (in this process, so they can be seeded directly), every service
-as a child process, and the Orders tab. The sandboxes stand in for Amazon and Magento; the
-pipeline talks to them over HTTP exactly as it would to the real APIs."""
+as a child process, and the Orders tab with one named user per role (random passwords, printed at
+start; no bootstrap admin token). The sandboxes stand in for Amazon and Magento; the pipeline talks
+to them over HTTP exactly as it would to the real APIs."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import signal
 import socket
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -44,6 +46,45 @@ SERVICES = (
 METRICS_BASE_PORT = 9301
 RESTOCK_SKU = "DEMO-RESTOCK-1"
 PUSH_STORE = "store-1"  # ORDER_CHANGE notifications on: its orders appear within seconds
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    name: str
+    role: str
+    password: str
+    token: str  # the personal API token
+
+
+DEMO_ROLES = ("admin", "operator", "viewer")  # one account per role, named after it
+ROLE_NOTES = {"admin": "admin: users", "operator": "operator: retry, cancel", "viewer": "viewer: read only"}
+
+
+def create_accounts(settings: Settings) -> list[DemoAccount]:
+    """The demo's named accounts, one per role with a random password, made by the code behind
+    ``sales-channel users add``. A named admin exists from the start, so no bootstrap token is needed."""
+    from services.orders_tab import users_cli
+
+    made = []
+    for role in DEMO_ROLES:
+        password = secrets.token_urlsafe(12)  # 16 characters
+        made.append(DemoAccount(role, role, password, users_cli.add(settings, role, role, password)))
+    return made
+
+
+def sign_in_text(web_port: int, accounts: list[DemoAccount]) -> str:
+    """How to sign in to the demo's Orders tab: each account's name and password, and the admin's API token."""
+    url = f"http://127.0.0.1:{web_port}"
+    width = max(len(a.name) for a in accounts)
+    lines = [f"[bold]Orders tab[/bold]  {url}/   sign in with a name and password:"]
+    lines += [f"  {a.name:<{width}}  {a.password}   ({ROLE_NOTES.get(a.role, a.role)})" for a in accounts]
+    admin = next((a for a in accounts if a.role == "admin"), None)
+    if admin is not None:
+        lines.append(f"Users page  {url}/users   (as {admin.name}: add and disable users)")
+    lines.append(f"API docs    {url}/api/docs   (once signed in)")
+    if admin is not None:
+        lines.append(f"API token   {admin.token}   ({admin.name}'s: Authorization: Bearer …)")
+    return "\n".join(lines)
 
 
 def _free_port() -> int:
@@ -197,10 +238,12 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
         for pid in broker.pids():
             watchdog.guard(pid)
         console.print(f"[green]✓[/green] {what} broker on {broker.bootstrap}")
-        with console.status("[2/6] Creating topics and the SQLite database…"):
+        with console.status("[2/6] Creating topics, the SQLite database and the Orders-tab users…"):
             ensure_topics(settings)
             upgrade(settings.database_url)
-        console.print(f"[green]✓[/green] topics created; database {db_path}")
+            accounts = create_accounts(settings)
+        console.print(f"[green]✓[/green] topics created; database {db_path}; Orders-tab users "
+                      f"{', '.join(a.name for a in accounts)}")
 
         with console.status("[3/6] Starting the SP-API and Magento sandboxes and SQS (moto)…"):
             sqs = MotoSqs().start()
@@ -218,9 +261,7 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
                       f"SQS (moto) {sqs.endpoint_url}")
 
         with console.status(f"[4/6] Integrating {stores} Amazon stores…"):
-            tab_token = secrets.token_urlsafe(16)
             secret_values: dict[str, object] = {"magento": magento.issue_admin_token(ttl_s=None),
-                                                "orders-tab": tab_token,
                                                 # the demo's own KEK ring: buyer PII is sealed (issue 20)
                                                 "pii-kek": {"active": "1", "keys": {"1": new_kek_text()}}}
             now = datetime.now(UTC)
@@ -276,7 +317,7 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
             "KAFKA_MAX_POLL_INTERVAL_MS": "10000", "KAFKA_REBALANCE_TIMEOUT_MS": "10000",
             "DATA_DIR": str(settings.data_dir), "SECRETS_FILE": str(secrets_file.resolve()),
             "MAGENTO_BASE_URL": magento_srv.url, "MAGENTO_ADMIN_URL": f"{magento_srv.url}/admin",
-            "MAGENTO_AUTH_REF": "file:magento", "WEB_ADMIN_TOKEN_REF": "file:orders-tab",
+            "MAGENTO_AUTH_REF": "file:magento",
             "PII_KEK_REF": "file:pii-kek",
             "LOG_FORMAT": "json",
             # the poller listens to the queue and subscribes PUSH_STORE at start (moto takes any key)
@@ -293,8 +334,7 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
                       "projector and web are running")
 
         console.print(Panel.fit(
-            f"[bold]Orders tab[/bold]  http://127.0.0.1:{web_port}/   (token: [bold]{tab_token}[/bold])\n"
-            f"API docs    http://127.0.0.1:{web_port}/api/docs\n"
+            f"{sign_in_text(web_port, accounts)}\n"
             f"Metrics     http://127.0.0.1:{metrics_ports[0]}/metrics … :{metrics_ports[-1]}\n"
             f"Logs        {logs}/\n\n"
             "Orders Unshipped at integration are imported first; new Amazon orders appear about\n"

@@ -195,3 +195,51 @@ def test_the_demo_workload_sets_up_what_a_newcomer_should_see() -> None:
     assert magento.inventory.salable(RESTOCK_SKU, 1) == 0  # Magento refuses it until restocked
     assert _store_settings(0) == {}  # store 1: import into Magento, reserve Pending
     assert _store_settings(2) == {"import_orders": False, "reserve_pending": False}  # review only
+
+
+def test_the_demo_signs_in_with_named_accounts_and_no_bootstrap_token(tmp_path: Path) -> None:
+    """The demo makes one account per role through the code of `sales-channel users add`; the tab
+    then starts without any admin token, its sign-in page asks for a name and password only, and
+    the banner says how to sign in as each account."""
+    import io
+
+    from fastapi.testclient import TestClient
+    from rich.console import Console
+
+    from services.common.db import get_engine, upgrade
+    from services.common.settings import Settings
+    from services.demo import DEMO_ROLES, create_accounts, sign_in_text
+    from services.orders_tab import accounts
+    from services.orders_tab.web import create_app
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}",
+                        web_admin_token_ref="env:SALES_CHANNEL_TEST_NO_SUCH_TOKEN")
+    upgrade(settings.database_url)
+    made = create_accounts(settings)
+    assert [(a.name, a.role) for a in made] == [(r, r) for r in DEMO_ROLES]
+    assert len({a.password for a in made}) == len(made)
+    assert all(len(a.password) >= accounts.MIN_PASSWORD for a in made)
+    with get_engine(settings.database_url).connect() as conn:
+        for a in made:
+            by_password = accounts.by_password(conn, a.name, a.password)
+            by_token = accounts.by_token(conn, a.token)
+            assert by_password is not None and by_password.role.value == a.role
+            assert by_token is not None and by_token.name == a.name
+
+    with TestClient(create_app(settings)) as c:  # no admin token configured: the named admin suffices
+        login = c.get("/login").text
+        assert 'id="name"' in login and 'id="password"' in login and 'id="token"' not in login
+        admin = made[0]
+        signed = c.post("/login", data={"name": admin.name, "password": admin.password, "next": "/users"},
+                        follow_redirects=False)
+        assert signed.status_code == 303 and signed.headers["location"] == "/users"
+        assert c.get("/users").status_code == 200
+
+    out = io.StringIO()
+    Console(file=out, width=200).print(sign_in_text(8000, made))
+    banner = out.getvalue()
+    assert "http://127.0.0.1:8000/   sign in with a name and password" in banner
+    for a in made:
+        assert f"  {a.name:<8}  {a.password}   ({a.role}" in banner
+    assert "http://127.0.0.1:8000/users" in banner and made[0].token in banner
+    assert "[bold]" not in banner

@@ -1,4 +1,5 @@
-"""The server-rendered web page: login, Orders grid, order details, store dashboard."""
+"""The server-rendered web page: login, Orders grid, order details, store dashboard (the Users page is
+services/orders_tab/users_page.py)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ def render(name: str, status_code: int = 200, who: Principal | None = None,
     context.setdefault("authenticated", True)
     context["who"] = who
     context["may_retry"] = who is not None and allows(who.role, Permission.RETRY)
+    context["may_manage_users"] = who is not None and allows(who.role, Permission.MANAGE_USERS)
     return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status_code, headers=headers)
 
 
@@ -169,6 +171,7 @@ def grid_page(
     return render(
         "grid.html",
         who=who,
+        nav="orders",
         flash=f"Magento order retry requested for {retried} order{'' if retried == 1 else 's'}." if retried else None,
         q=q,
         out=grid_out(page, s.magento_admin_url, s.orders_tab_ship_soon_hours),

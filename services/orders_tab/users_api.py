@@ -104,8 +104,12 @@ def add_user(request: Request, body: NewUserIn, who: Admin) -> NewUserOut:
     return NewUserOut(user=user_out(user), token=token)
 
 
-@router.post("/users/{name}/disable", response_model=UserOut, summary="Disable a user (admin)")
+@router.post("/users/{name}/disable", response_model=UserOut, responses={409: {"model": ErrorOut}},
+             summary="Disable a user (admin; not yourself)")
 def disable_user(request: Request, name: UserName, who: Admin) -> UserOut:
+    if who.user_id is not None and who.name == name:
+        # so the last admin cannot lock everyone out from the page (`sales-channel users disable` still can)
+        raise HTTPException(409, detail="you cannot disable your own account; ask another admin")
     with _engine(request).begin() as conn:
         try:
             return user_out(accounts.disable(conn, name))

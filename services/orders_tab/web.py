@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from services.common.db import get_engine
 from services.common.logging import get_logger
 from services.common.settings import Settings
-from services.orders_tab import api, cancel_api, pages, users_api
+from services.orders_tab import api, cancel_api, pages, users_api, users_page
 from services.orders_tab.auth import Access, LoginRequired, TokenMissing, api_access, bootstrap_token
 from services.orders_tab.metrics import HTTP_DURATION, HTTP_REQUESTS
 from services.orders_tab.roles import Permission
@@ -88,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(cancel_api.router)
     app.include_router(users_api.router)
     app.include_router(pages.router)
+    app.include_router(users_page.router)
 
     @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(api_access(Permission.READ))])
     def openapi() -> JSONResponse:

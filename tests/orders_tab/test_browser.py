@@ -1,7 +1,7 @@
 """The Orders tab in headless Chromium (Playwright): log in, filter by status and store, add an
 optional column, open an order's details, follow the store link; axe-core on every page (serious
-and critical violations fail), the keyboard path, the live refresh, and who may retry. Saves
-screenshots (the grid at 1,280 px under .test-logs/)."""
+and critical violations fail), the keyboard path, the live refresh, who may retry, and the Users
+page. Saves screenshots (the grid at 1,280 px under .test-logs/)."""
 
 from __future__ import annotations
 
@@ -245,8 +245,8 @@ def test_a_new_order_appears_without_a_reload(
 
 @pytest.fixture(scope="module")
 def team(people_settings: Settings, data: Dataset) -> Iterator[tuple[Settings, str, str, str]]:
-    """The tab on a database of its own with a viewer and an operator (no named admin: the session
-    database's bootstrap token stays valid elsewhere), projected from the session's topics."""
+    """The tab on a database of its own (named users there do not retire the session database's
+    bootstrap token) with a viewer and an operator, projected from the session's topics."""
     suffix = uuid.uuid4().hex[:6]
     viewer, operator = f"viewer-{suffix}", f"operator-{suffix}"
     with get_engine(people_settings.database_url).begin() as conn:
@@ -308,3 +308,60 @@ def test_an_operators_retry_is_logged_with_their_name(
     project_into(settings)
     page.reload()
     expect(page.locator("#log tbody")).to_contain_text(f"Retry requested by {operator}.")
+
+
+def test_an_admin_adds_an_operator_on_the_users_page(team: tuple[Settings, str, str, str], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    settings, url, viewer, _ = team
+    suffix = uuid.uuid4().hex[:6]
+    admin, newcomer = f"admin-{suffix}", f"newop-{suffix}"
+    with get_engine(settings.database_url).begin() as conn:
+        add_user(conn, admin, Role.ADMIN, PASSWORD)
+    sign_in(page, url, name=admin, password=PASSWORD)
+    page.click("#nav-users")
+    expect(page.locator("h1")).to_have_text("Users")
+    expect(page.locator("#nav-users")).to_have_attribute("aria-current", "page")
+    assert_accessible(page, "the Users page")
+
+    # the form from the keyboard: type, choose the role, Enter submits
+    page.locator("#new-name").focus()
+    page.keyboard.type(newcomer)
+    page.keyboard.press("Tab")
+    expect(page.locator("#new-role")).to_be_focused()
+    page.select_option("#new-role", "operator")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    message = page.locator("#users-message")
+    expect(message).to_contain_text(f"User {newcomer} added (operator). Their personal API token, shown once:")
+    expect(message).to_be_focused()
+    assert page.locator("#new-token").inner_text().startswith("sct_")
+    row = page.locator(f"tr[data-user='{newcomer}']")
+    expect(row.locator(".user-role")).to_have_text("operator")
+    expect(row.locator(".user-status")).to_have_text("Active")
+    expect(page.locator("#new-name")).to_have_value("")  # the form is cleared (and the password with it)
+    assert_accessible(page, "the Users page after adding a user")
+    LOG_DIR.mkdir(exist_ok=True)
+    page.screenshot(path=str(LOG_DIR / "users-page.png"), full_page=True)
+
+    # a refusal is said on the page
+    page.fill("#new-name", newcomer)
+    page.fill("#new-password", PASSWORD)
+    page.click("#add-user-button")
+    expect(page.locator("#users-error")).to_have_text(f"a user named '{newcomer}' already exists")
+    assert_accessible(page, "the Users page with an error")
+
+    # Disable, confirmed
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name=f"Disable {newcomer}").click()
+    expect(row.locator(".user-status")).to_contain_text("Disabled")
+    expect(message).to_contain_text(f"User {newcomer} disabled")
+    expect(row.get_by_role("button")).to_have_count(0)
+
+    # a viewer sees no link, and the page refuses them
+    page.context.clear_cookies()
+    sign_in(page, url, name=viewer, password=PASSWORD)
+    expect(page.locator("#nav-users")).to_have_count(0)
+    page.goto(f"{url}/users")
+    expect(page.locator("h1")).to_have_text("Error 403")
