@@ -14,6 +14,7 @@ from schemas.events.deadletter import DeadLetterV1
 from schemas.events.fulfillment import (
     AmazonCancellationV1,
     AmazonCancelRequestedV1,
+    MagentoCancellationRecordedV1,
     MagentoShipmentRecordedV1,
     ShipmentConfirmationV1,
 )
@@ -84,6 +85,7 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     ShipmentConfirmationV1,
     AmazonCancelRequestedV1,
     AmazonCancellationV1,
+    MagentoCancellationRecordedV1,
     PiiErasedV1,
 )
 

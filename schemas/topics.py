@@ -87,8 +87,10 @@ def catalogue(order_partitions: int = DEFAULT_ORDER_PARTITIONS) -> tuple[TopicSp
         TopicSpec(USER_REQUESTS, "orders_tab", n, "order", "delete", ("order.magento_retry.requested",
                                                                       "order.amazon_cancel.requested"),
                   description="Requests made by merchants on the Orders tab or the CLI."),
-        TopicSpec(MAGENTO_FULFILLMENT, "fulfillment_reader", n, "order", "delete", ("magento.shipment.recorded",),
-                  description="Magento shipments and tracks, read from our module's outbox."),
+        TopicSpec(MAGENTO_FULFILLMENT, "fulfillment_reader", n, "order", "delete",
+                  ("magento.shipment.recorded", "magento.cancellation.recorded"),
+                  description="Magento shipments and tracks, and Magento orders canceled, read from our "
+                              "module's outbox."),
         TopicSpec(AMAZON_CONFIRMATIONS, "shipment_confirmer", n, "order", "delete",
                   ("amazon.shipment.confirmation", "amazon.cancellation"),
                   description="Each shipment confirmation sent to Amazon (or not), with its outcome; each "

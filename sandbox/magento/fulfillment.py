@@ -2,8 +2,10 @@
 
 The module's observers append a snapshot of the whole shipment (order reference, items with the
 Amazon order item id kept in ``ext_order_item_id``, tracks, who made the change) to
-``sales_channel_fulfillment_outbox`` inside the transaction that saves the shipment or a track. Here
-the "transaction" is the state lock: the entry is appended under the same lock hold as the change.
+``sales_channel_fulfillment_outbox`` inside the transaction that saves the shipment or a track; and
+an ``order_canceled`` entry (the order reference, its items, who canceled it) when an order's state
+becomes canceled, inside the order's save. Here the "transaction" is the state lock: the entry is
+appended under the same lock hold as the change.
 
 Shipment tracks keep the dicts they were sent with (``OrderBook.shipments[...]["tracks"]``); their
 entity ids live here, beside them, so the existing views stay as they were.
@@ -24,6 +26,7 @@ from sandbox.magento.orders import OrderBook
 SHIPMENT_SAVED = "shipment_saved"
 TRACK_SAVED = "track_saved"
 TRACK_DELETED = "track_deleted"
+ORDER_CANCELED = "order_canceled"
 MAX_PAGE = 500
 # Magento\Authorization\Model\UserContextInterface
 USER_TYPE_INTEGRATION = 1
@@ -60,6 +63,7 @@ class FulfillmentOutbox:
 
     def attach(self) -> None:
         self.orders.shipment_observers.append(self._shipment_saved)
+        self.orders.cancel_observers.append(self._order_canceled)
 
     @contextmanager
     def acting_as(self, area: str, user_type: int | None, user_id: int | None) -> Iterator[None]:
@@ -85,7 +89,6 @@ class FulfillmentOutbox:
 
     def _record(self, shipment: dict[str, Any], event: str) -> None:
         order = self.orders.get(shipment["order_id"])
-        store = self.orders.catalog.stores.get(int(order.get("store_id") or 0))
         by_item = {int(i["item_id"]): i for i in order["items"]}
         items = [
             {
@@ -103,23 +106,51 @@ class FulfillmentOutbox:
                 "increment_id": str(shipment.get("increment_id") or shipment["entity_id"]),
                 "created_at": shipment["created_at"],
             },
-            "order": {
-                "entity_id": order["entity_id"],
-                "increment_id": order.get("increment_id"),
-                "ext_order_id": order.get("ext_order_id"),
-                "store_id": order.get("store_id"),
-                "store_code": store.code if store else None,
-            },
+            "order": self._order_ref(order),
             "items": items,
             "tracks": tracks,
             "source": dict(self.source),
         }
+        self._append(event, shipment["entity_id"], shipment["order_id"], payload)
+
+    def _order_canceled(self, order: dict[str, Any]) -> None:
+        """The module's ``sales_order_save_after`` observer, for an order whose state became canceled."""
+        items = [
+            {
+                "order_item_id": int(item["item_id"]),
+                "ext_order_item_id": item.get("ext_order_item_id"),
+                "sku": item.get("sku"),
+                "qty_ordered": float(item.get("qty_ordered") or 0),
+                "qty_canceled": float(item.get("qty_canceled") or 0),
+                "qty_shipped": float(item.get("qty_shipped") or 0),
+            }
+            for item in order["items"]
+        ]
+        payload = {
+            "order": {**self._order_ref(order), "state": order.get("state"), "status": order.get("status"),
+                      "updated_at": order.get("updated_at")},
+            "items": items,
+            "source": dict(self.source),
+        }
+        self._append(ORDER_CANCELED, 0, order["entity_id"], payload)  # no shipment: 0, as the module writes
+
+    def _order_ref(self, order: dict[str, Any]) -> dict[str, Any]:
+        store = self.orders.catalog.stores.get(int(order.get("store_id") or 0))
+        return {
+            "entity_id": order["entity_id"],
+            "increment_id": order.get("increment_id"),
+            "ext_order_id": order.get("ext_order_id"),
+            "store_id": order.get("store_id"),
+            "store_code": store.code if store else None,
+        }
+
+    def _append(self, event: str, shipment_id: int, order_id: int, payload: dict[str, Any]) -> None:
         self.entries.append(
             {
                 "entry_id": len(self.entries) + 1,
                 "event": event,
-                "shipment_id": shipment["entity_id"],
-                "order_id": shipment["order_id"],
+                "shipment_id": shipment_id,
+                "order_id": order_id,
                 "payload": json.dumps(payload, separators=(",", ":")),
                 "created_at": now_str(),
             }

@@ -5,7 +5,9 @@ module's ``GET /V1/sales-channel/fulfillment-outbox?after=&pageSize=``. Merchant
 the Magento admin (no REST of their own), under ``/_sandbox``: ``POST /_sandbox/orders/{id}/shipments``
 ``{items: [{order_item_id | sku, qty}], tracks: [{track_number, title, carrier_code}]}``,
 ``POST /_sandbox/shipments/{id}/tracks`` ``{track_number, title, carrier_code}``,
-``DELETE /_sandbox/tracks/{id}``, ``GET /_sandbox/fulfillment-outbox``."""
+``DELETE /_sandbox/tracks/{id}``, ``POST /_sandbox/orders/{id}/cancel`` (the admin's Cancel button:
+the same ``OrderManagement::cancel`` as ``POST /V1/orders/{id}/cancel``, made by an admin user),
+``GET /_sandbox/fulfillment-outbox``."""
 
 from __future__ import annotations
 
@@ -138,6 +140,22 @@ async def merchant_delete_track(request: Request, track_id: int) -> Response:
         except MagentoError as exc:
             return _error(exc)
     return JSONResponse({"ok": True})
+
+
+@admin_router.post("/orders/{entity_id}/cancel")
+async def merchant_cancel(request: Request, entity_id: int) -> Response:
+    """The merchant cancels the order in the admin (Sales → Orders → Cancel)."""
+    state = state_of(request)
+    with state.lock:
+        try:
+            with state.fulfillment.acting_as(ADMIN_AREA, USER_TYPE_ADMIN, 1):
+                canceled = state.orders.cancel(entity_id)
+            if not canceled:
+                raise MagentoError(400, "You have not canceled the item.")
+            order = state.orders.get(entity_id)
+        except MagentoError as exc:
+            return _error(exc)
+    return JSONResponse({"ok": True, "state": order.get("state")})
 
 
 @admin_router.get("/fulfillment-outbox")

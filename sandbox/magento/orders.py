@@ -129,6 +129,9 @@ class OrderBook:
         self.shipments: dict[int, dict[str, Any]] = {}
         # Called with each new shipment while the lock is held (the module's save_after observers).
         self.shipment_observers: list[Callable[[dict[str, Any]], None]] = []
+        # Called with each order whose state became canceled, while the lock is held (the module's
+        # sales_order_save_after observer: the order's save transaction).
+        self.cancel_observers: list[Callable[[Order], None]] = []
         self._ids: dict[str, int] = defaultdict(int)
         self.deleted: set[int] = set()
 
@@ -364,6 +367,8 @@ class OrderBook:
             self._set_state(order, "canceled")
             order["total_canceled"] = order.get("grand_total")
             order["base_total_canceled"] = order.get("base_grand_total")
+            for observer in self.cancel_observers:
+                observer(order)
         else:
             self._set_state(order, "processing" if can_ship(order) else "complete")
         return True

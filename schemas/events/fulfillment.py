@@ -1,5 +1,5 @@
-"""Fulfillment facts (issue 18): Magento shipments noticed through our module's outbox
-(``magento-fulfillment``, owned by the fulfillment reader) and the outcome of confirming them to
+"""Fulfillment facts (issue 18): Magento shipments and order cancellations noticed through our
+module's outbox (``magento-fulfillment``, owned by the fulfillment reader) and the outcome of confirming them to
 Amazon (``amazon-confirmations``, owned by the shipment confirmer). Key: the order."""
 
 from __future__ import annotations
@@ -56,6 +56,29 @@ class MagentoShipmentRecordedV1(Event):
     event_type: Literal["magento.shipment.recorded"] = "magento.shipment.recorded"
     schema_version: Literal[1] = 1
     data: MagentoShipmentRecordedData
+
+
+class MagentoCancellationRecordedData(Model):
+    store_id: str
+    amazon_order_id: str
+    magento_store_code: str
+    magento_order_id: int
+    magento_increment_id: str | None = None
+    canceled_at: datetime | None = None
+    outbox_entry_id: int
+    source: ChangeSource = ChangeSource()
+
+
+class MagentoCancellationRecordedV1(Event):
+    """The Magento order of an Amazon order was canceled in Magento (its state became canceled):
+    by the merchant, or by our own writer after Amazon canceled the order (the canceller tells the
+    two apart by Amazon's status)."""
+
+    EVENT_TYPE: ClassVar[str] = "magento.cancellation.recorded"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    event_type: Literal["magento.cancellation.recorded"] = "magento.cancellation.recorded"
+    schema_version: Literal[1] = 1
+    data: MagentoCancellationRecordedData
 
 
 class PackageItem(Model):

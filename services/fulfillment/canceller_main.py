@@ -16,14 +16,17 @@ from collections import defaultdict
 from kafka import TopicPartition
 
 from schemas import Event, decode
-from schemas.events.fulfillment import AmazonCancelRequestedV1
-from schemas.topics import AMAZON_CONFIRMATIONS, PREFIX, USER_REQUESTS
+from schemas.events.fulfillment import AmazonCancelRequestedV1, MagentoCancellationRecordedV1
+from schemas.topics import AMAZON_CONFIRMATIONS, MAGENTO_FULFILLMENT, PREFIX, USER_REQUESTS
+from services.common.db import upgrade
 from services.common.kafka import make_consumer, make_producer, publish_sync
 from services.common.logging import get_logger
 from services.common.metrics import serve
 from services.common.settings import Settings
+from services.fulfillment.cancel_requests import magento_cancel_request
 from services.fulfillment.canceller import Canceller
 from services.fulfillment.confirmer import TryLater
+from services.fulfillment.db import CancellationFeeds
 from services.fulfillment.spapi import ShipmentsClient
 from services.fulfillment.stores import follow_stores
 
@@ -33,14 +36,24 @@ BATCH_WINDOW_S = 5.0
 RETRY_PAUSE_S = 30.0
 
 
+def request_of(event: Event) -> AmazonCancelRequestedV1 | None:
+    """The cancellation an input stands for (None: not one: shipments, retries)."""
+    if isinstance(event, AmazonCancelRequestedV1):
+        return event
+    if isinstance(event, MagentoCancellationRecordedV1):
+        return magento_cancel_request(event)
+    return None
+
+
 def run(settings: Settings) -> None:
+    upgrade(settings.database_url)
     directory, store_for = follow_stores(settings)
     serve(settings.metrics_port)
     producer = make_producer(settings)
-    consumer = make_consumer(settings, GROUP_ID, [USER_REQUESTS])
+    consumer = make_consumer(settings, GROUP_ID, [USER_REQUESTS, MAGENTO_FULFILLMENT])
     loop = asyncio.new_event_loop()
     client = ShipmentsClient(lwa_token_url=settings.lwa_token_url)
-    canceller = Canceller(client, store_for)
+    canceller = Canceller(client, store_for, feeds=CancellationFeeds(settings.database_url))
     stopping = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
 
@@ -56,9 +69,9 @@ def run(settings: Settings) -> None:
             for tp, records in consumer.poll(1000).items():
                 first_offsets.setdefault(tp, records[0].offset)
                 for record in records:
-                    event = decode(record.value)
-                    if isinstance(event, AmazonCancelRequestedV1):
-                        pending[event.data.store_id].append(event)
+                    request = request_of(decode(record.value))
+                    if request is not None:
+                        pending[request.data.store_id].append(request)
                         window_started = window_started or time.monotonic()
             if window_started is None:
                 if first_offsets:  # only other requests were read: nothing to wait for

@@ -56,7 +56,7 @@ class HeldPackage:
 
 @dataclass(frozen=True)
 class AmazonOrderView:
-    """What Amazon holds for the order (``getOrder`` v2026-01-01 with FULFILLMENT and PACKAGES)."""
+    """What Amazon holds for the order (``getOrder`` v2026-01-01 with FULFILLMENT, PACKAGES and CANCELLATION)."""
 
     order_id: str
     status: str
@@ -64,6 +64,7 @@ class AmazonOrderView:
     marketplace_id: str | None
     items: tuple[AmazonItem, ...]
     packages: tuple[HeldPackage, ...] = ()
+    buyer_requested_cancel: bool = False  # an item carries the buyer's cancellation request
 
     @classmethod
     def from_v2026(cls, order: Mapping[str, Any]) -> AmazonOrderView:
@@ -98,6 +99,10 @@ class AmazonOrderView:
             marketplace_id=_obj(order.get("salesChannel")).get("marketplaceId"),
             items=tuple(items),
             packages=packages,
+            buyer_requested_cancel=any(
+                _obj(_obj(_obj(item).get("cancellation")).get("cancellationRequest")).get("requester") == "BUYER"
+                for item in order.get("orderItems") or []
+            ),
         )
 
 

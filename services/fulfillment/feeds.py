@@ -70,6 +70,11 @@ def _text(node: ET.Element | None, tag: str) -> str:
 def read_report(raw: bytes, cancellations: Sequence[Cancellation]) -> list[ReportResult]:
     """Each sent order's result: an ``Error`` result for its message is a refusal (its description
     the reason); a message the report does not name was processed successfully. Warnings pass."""
+    return read_report_messages(raw, [(n, c.amazon_order_id) for n, c in enumerate(cancellations, 1)])
+
+
+def read_report_messages(raw: bytes, messages: Sequence[tuple[int, str]]) -> list[ReportResult]:
+    """``read_report`` for some messages of a feed: (message id, Amazon order id) each."""
     try:
         root = SafeET.fromstring(raw)
     except (SafeET.ParseError, ValueError) as exc:
@@ -90,5 +95,4 @@ def read_report(raw: bytes, cancellations: Sequence[Cancellation]) -> list[Repor
         errors[message_id] = errors.get(message_id) or description
     if _text(report, "StatusCode") != "Complete" and not errors:
         raise BadReport(f"the report's status is {_text(report, 'StatusCode') or 'missing'}, not Complete")
-    return [ReportResult(number, c.amazon_order_id, errors.get(number))
-            for number, c in enumerate(cancellations, 1)]
+    return [ReportResult(number, order_id, errors.get(number)) for number, order_id in messages]

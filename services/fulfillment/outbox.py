@@ -1,7 +1,10 @@
-"""Outbox entries of our Magento module → ``magento.shipment.recorded`` facts (pure, tolerant reader).
+"""Outbox entries of our Magento module → facts (pure, tolerant reader).
 
-An entry is a snapshot of the whole shipment after one change. Entries of Magento orders that are
-not Amazon orders of an integrated store are not ours: they are left out, not errors."""
+A shipment entry (``shipment_saved``, ``track_saved``, ``track_deleted``, or a kind Magento may add
+later) is a snapshot of the whole shipment after one change → ``magento.shipment.recorded``. An
+``order_canceled`` entry is written when a Magento order's state becomes canceled →
+``magento.cancellation.recorded``. Entries of Magento orders that are not Amazon orders of an
+integrated store are not ours: they are left out, not errors."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from typing import Any
 from schemas.envelope import order_key
 from schemas.events.fulfillment import (
     ChangeSource,
+    MagentoCancellationRecordedData,
+    MagentoCancellationRecordedV1,
     MagentoShipmentRecordedData,
     MagentoShipmentRecordedV1,
     ShipmentItem,
@@ -21,6 +26,7 @@ from schemas.events.fulfillment import (
 )
 
 PRODUCER = "fulfillment_reader"
+ORDER_CANCELED = "order_canceled"
 
 
 class BadEntry(ValueError):
@@ -67,9 +73,10 @@ def _str(value: Any) -> str | None:
     return str(value).strip() or None if value is not None else None
 
 
-def fact_from_entry(entry: dict[str, Any], stores_for_code: StoresForCode) -> MagentoShipmentRecordedV1 | NotOurs:
-    """The fact of one outbox entry (``GET /V1/sales-channel/fulfillment-outbox`` ``entries[]``)."""
-    entry_id = _int(entry.get("entry_id"), "entry_id")
+Fact = MagentoShipmentRecordedV1 | MagentoCancellationRecordedV1
+
+
+def _payload(entry: dict[str, Any], entry_id: int) -> dict[str, Any]:
     raw = entry.get("payload")
     try:
         payload = json.loads(raw) if isinstance(raw, str) else raw
@@ -77,8 +84,11 @@ def fact_from_entry(entry: dict[str, Any], stores_for_code: StoresForCode) -> Ma
         raise BadEntry(f"outbox entry {entry_id}: payload is not JSON") from None
     if not isinstance(payload, dict):
         raise BadEntry(f"outbox entry {entry_id}: payload is not an object")
-    order = _object(payload.get("order"))
-    shipment = _object(payload.get("shipment"))
+    return payload
+
+
+def _store_of(order: dict[str, Any], entry_id: int, stores_for_code: StoresForCode) -> tuple[str, str, str] | NotOurs:
+    """(store id, Amazon order id, Magento store code) of the entry's order, or why it is not ours."""
     amazon_order_id = _str(order.get("ext_order_id"))
     store_code = _str(order.get("store_code"))
     if not amazon_order_id:
@@ -91,7 +101,60 @@ def fact_from_entry(entry: dict[str, Any], stores_for_code: StoresForCode) -> Ma
     if len(stores) > 1:
         raise BadEntry(f"outbox entry {entry_id}: Magento store view {store_code!r} belongs to several stores "
                        f"({', '.join(sorted(stores))}); give each store its own store view")
-    store_id = stores[0]
+    return stores[0], amazon_order_id, store_code
+
+
+def _source(payload: dict[str, Any]) -> ChangeSource:
+    source = _object(payload.get("source"))
+    return ChangeSource(
+        area=str(source.get("area") or "unknown"),
+        user_type=source.get("user_type") if isinstance(source.get("user_type"), int) else None,
+        user_id=source.get("user_id") if isinstance(source.get("user_id"), int) else None,
+    )
+
+
+def fact_from_entry(entry: dict[str, Any], stores_for_code: StoresForCode) -> Fact | NotOurs:
+    """The fact of one outbox entry (``GET /V1/sales-channel/fulfillment-outbox`` ``entries[]``)."""
+    entry_id = _int(entry.get("entry_id"), "entry_id")
+    payload = _payload(entry, entry_id)
+    order = _object(payload.get("order"))
+    ours = _store_of(order, entry_id, stores_for_code)
+    if isinstance(ours, NotOurs):
+        return ours
+    if entry.get("event") == ORDER_CANCELED:
+        return _cancellation(entry, entry_id, payload, order, ours)
+    return _shipment(entry, entry_id, payload, order, ours)
+
+
+def _cancellation(entry: dict[str, Any], entry_id: int, payload: dict[str, Any], order: dict[str, Any],
+                  ours: tuple[str, str, str]) -> MagentoCancellationRecordedV1:
+    store_id, amazon_order_id, store_code = ours
+    magento_order_id = _int(order.get("entity_id", entry.get("order_id")), "order entity_id")
+    canceled_at = magento_time(order.get("updated_at")) or magento_time(entry.get("created_at"))
+    data = MagentoCancellationRecordedData(
+        store_id=store_id,
+        amazon_order_id=amazon_order_id,
+        magento_store_code=store_code,
+        magento_order_id=magento_order_id,
+        magento_increment_id=_str(order.get("increment_id")),
+        canceled_at=canceled_at,
+        outbox_entry_id=entry_id,
+        source=_source(payload),
+    )
+    event: MagentoCancellationRecordedV1 = MagentoCancellationRecordedV1.build(
+        key=order_key(store_id, amazon_order_id),
+        occurred_at=canceled_at or datetime.now(UTC),
+        producer=PRODUCER,
+        data=data,
+        identity=(store_code, ORDER_CANCELED, magento_order_id, entry_id),
+    )
+    return event
+
+
+def _shipment(entry: dict[str, Any], entry_id: int, payload: dict[str, Any], order: dict[str, Any],
+              ours: tuple[str, str, str]) -> MagentoShipmentRecordedV1:
+    store_id, amazon_order_id, store_code = ours
+    shipment = _object(payload.get("shipment"))
     items = []
     for item in payload.get("items") or []:
         if not isinstance(item, dict):
@@ -118,7 +181,6 @@ def fact_from_entry(entry: dict[str, Any], stores_for_code: StoresForCode) -> Ma
         for t in payload.get("tracks") or []
         if isinstance(t, dict)
     ]
-    source = _object(payload.get("source"))
     shipment_id = _int(shipment.get("entity_id", entry.get("shipment_id")), "shipment entity_id")
     data = MagentoShipmentRecordedData(
         store_id=store_id,
@@ -133,11 +195,7 @@ def fact_from_entry(entry: dict[str, Any], stores_for_code: StoresForCode) -> Ma
         change=str(entry.get("event") or "unknown"),
         items=tuple(items),
         tracks=tuple(tracks),
-        source=ChangeSource(
-            area=str(source.get("area") or "unknown"),
-            user_type=source.get("user_type") if isinstance(source.get("user_type"), int) else None,
-            user_id=source.get("user_id") if isinstance(source.get("user_id"), int) else None,
-        ),
+        source=_source(payload),
     )
     occurred = magento_time(entry.get("created_at")) or data.shipped_at or datetime.now(UTC)
     return MagentoShipmentRecordedV1.build(

@@ -16,13 +16,14 @@ def _class_file(name: str) -> Path:
     return MODULE / Path(*name.removeprefix(PREFIX).split("\\")).with_suffix(".php")
 
 
-def test_observers_cover_shipment_save_track_save_and_track_delete() -> None:
+def test_observers_cover_shipment_save_track_save_track_delete_and_order_save() -> None:
     root = ET.parse(MODULE / "etc" / "events.xml").getroot()
     events = {e.get("name"): e.find("observer") for e in root.findall("event")}
     assert set(events) == {
         "sales_order_shipment_save_after",
         "sales_order_shipment_track_save_after",
         "sales_order_shipment_track_delete_after",
+        "sales_order_save_after",
     }
     for observer in events.values():
         assert observer is not None
@@ -66,3 +67,21 @@ def test_the_route_lists_after_a_cursor_with_its_own_acl() -> None:
     prefs = {p.get("for"): p.get("type") for p in di.findall("preference")}
     for api in ("Api\\FulfillmentOutboxInterface", "Api\\Data\\OutboxEntryInterface", "Api\\Data\\OutboxPageInterface"):
         assert _class_file(prefs[PREFIX + api] or "").is_file()
+
+
+def test_an_order_becoming_canceled_is_recorded_inside_its_save() -> None:
+    """``sales_order_save_after`` runs inside the order's save transaction (``order_cancel_after``
+    does not); only the change into the canceled state is recorded, once."""
+    root = ET.parse(MODULE / "etc" / "events.xml").getroot()
+    [event] = [e for e in root.findall("event") if e.get("name") == "sales_order_save_after"]
+    observer = event.find("observer")
+    assert observer is not None
+    source = _class_file(observer.get("instance") or "").read_text()
+    assert "Order::STATE_CANCELED" in source and "getOrigData('state')" in source
+    assert "recordCancel(" in source
+    writer = (MODULE / "Model" / "Fulfillment" / "OutboxWriter.php").read_text()
+    assert "EVENT_ORDER_CANCELED = 'order_canceled'" in writer
+    assert "public function recordCancel(Order $order): void" in writer
+    cancel = writer[writer.index("public function recordCancel"):writer.index("private function insert")]
+    for key in ("ext_order_id", "ext_order_item_id", "store_code", "state", "qty_canceled", "source"):
+        assert f"'{key}'" in cancel, key

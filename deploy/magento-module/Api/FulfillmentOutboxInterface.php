@@ -4,7 +4,7 @@ declare(strict_types=1);
 namespace SalesChannel\Reservations\Api;
 
 /**
- * Lists the fulfillment outbox (shipment and track changes) after a cursor, oldest first.
+ * Lists the fulfillment outbox (shipment and track changes, orders canceled) after a cursor, oldest first.
  *
  * @api
  */

@@ -4,7 +4,7 @@ declare(strict_types=1);
 namespace SalesChannel\Reservations\Api\Data;
 
 /**
- * One recorded shipment or track change.
+ * One recorded shipment or track change, or an order canceled.
  *
  * @api
  */
@@ -23,13 +23,15 @@ interface OutboxEntryInterface
     public function getEntryId(): int;
 
     /**
-     * shipment_saved, track_saved or track_deleted.
+     * shipment_saved, track_saved, track_deleted or order_canceled.
      *
      * @return string
      */
     public function getEvent(): string;
 
     /**
+     * The shipment's entity id; 0 for order_canceled.
+     *
      * @return int
      */
     public function getShipmentId(): int;
@@ -40,7 +42,8 @@ interface OutboxEntryInterface
     public function getOrderId(): int;
 
     /**
-     * The shipment snapshot, JSON: shipment, order, items, tracks, source.
+     * The snapshot, JSON: shipment, order, items, tracks, source; for order_canceled: order (with
+     * state, status, updated_at), items (qty_ordered, qty_canceled, qty_shipped), source.
      *
      * @return string
      */

@@ -8,14 +8,17 @@ use Magento\Framework\App\ResourceConnection;
 use Magento\Framework\App\State as AppState;
 use Magento\Framework\Serialize\Serializer\Json;
 use Magento\Sales\Api\ShipmentRepositoryInterface;
+use Magento\Sales\Model\Order;
 use Magento\Sales\Model\Order\Shipment;
 use Magento\Sales\Model\Order\Shipment\Track;
 
 /**
  * Appends one outbox row per shipment or track change: a snapshot of the whole shipment (order
  * reference, items with the Amazon order item id kept in ext_order_item_id, tracks) as it is
- * inside the saving transaction. It uses the sales connection, so the row is committed or rolled
- * back with the shipment: nothing is lost, nothing is recorded that did not happen.
+ * inside the saving transaction; and one order_canceled row when an order's state becomes
+ * canceled (order reference, items, who canceled it; shipment_id 0). It uses the sales
+ * connection, so the row is committed or rolled back with the shipment or the order: nothing is
+ * lost, nothing is recorded that did not happen.
  */
 class OutboxWriter
 {
@@ -23,6 +26,7 @@ class OutboxWriter
     public const EVENT_SHIPMENT_SAVED = 'shipment_saved';
     public const EVENT_TRACK_SAVED = 'track_saved';
     public const EVENT_TRACK_DELETED = 'track_deleted';
+    public const EVENT_ORDER_CANCELED = 'order_canceled';
 
     public function __construct(
         private readonly ResourceConnection $resource,
@@ -91,11 +95,56 @@ class OutboxWriter
             'tracks' => $tracks,
             'source' => $this->source(),
         ];
+        $this->insert($event, (int)$shipment->getId(), (int)$order->getId(), $payload);
+    }
+
+    /**
+     * The order whose state has just become canceled (the merchant's cancel, or the Sales Channel's
+     * own after Amazon canceled the order: the pipeline tells them apart by Amazon's status).
+     */
+    public function recordCancel(Order $order): void
+    {
+        $items = [];
+        foreach ($order->getAllItems() as $item) {
+            if ($item->getParentItemId()) {
+                continue; // children of configurable/bundle lines are canceled with their parent
+            }
+            $items[] = [
+                'order_item_id' => (int)$item->getItemId(),
+                'ext_order_item_id' => $item->getExtOrderItemId() !== null ? (string)$item->getExtOrderItemId() : null,
+                'sku' => (string)$item->getSku(),
+                'qty_ordered' => (float)$item->getQtyOrdered(),
+                'qty_canceled' => (float)$item->getQtyCanceled(),
+                'qty_shipped' => (float)$item->getQtyShipped(),
+            ];
+        }
+        $payload = [
+            'order' => [
+                'entity_id' => (int)$order->getId(),
+                'increment_id' => (string)$order->getIncrementId(),
+                'ext_order_id' => (string)$order->getExtOrderId(),
+                'store_id' => (int)$order->getStoreId(),
+                'store_code' => (string)$order->getStore()->getCode(),
+                'state' => (string)$order->getState(),
+                'status' => (string)$order->getStatus(),
+                'updated_at' => (string)$order->getUpdatedAt(),
+            ],
+            'items' => $items,
+            'source' => $this->source(),
+        ];
+        $this->insert(self::EVENT_ORDER_CANCELED, 0, (int)$order->getId(), $payload);
+    }
+
+    /**
+     * @param array<string, mixed> $payload
+     */
+    private function insert(string $event, int $shipmentId, int $orderId, array $payload): void
+    {
         $connection = $this->resource->getConnection('sales');
         $connection->insert($this->resource->getTableName(self::TABLE, 'sales'), [
             'event' => $event,
-            'shipment_id' => (int)$shipment->getId(),
-            'order_id' => (int)$order->getId(),
+            'shipment_id' => $shipmentId,
+            'order_id' => $orderId,
             'payload' => $this->json->serialize($payload),
         ]);
     }
