@@ -1,5 +1,6 @@
 """The fulfillment reader: pages through our Magento module's outbox after its cursor, publishes one
-``magento.shipment.recorded`` fact per entry on ``magento-fulfillment``, and moves the cursor only
+fact per entry on ``magento-fulfillment`` (``magento.shipment.recorded``, or
+``magento.cancellation.recorded`` for an order canceled), and moves the cursor only
 once the broker has acknowledged every fact of the page. A crash in between re-publishes the same
 facts (same event ids), never skips one."""
 
