@@ -83,6 +83,19 @@ async def create_store(request: Request) -> Response:
         return _bad(str(exc))
 
 
+@router.post("/currency-rates")
+async def currency_rate(request: Request) -> Response:
+    """{base, to, rate, allow? (default true: also an allowed currency)} — Stores > Currency Rates."""
+    body = await _body(request)
+    try:
+        state_of(request).set_currency_rate(
+            str(body["base"]), str(body["to"]), float(body["rate"]), bool(body.get("allow", True))
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        return _bad(f"base, to and a numeric rate are required ({exc})")
+    return _ok()
+
+
 @router.post("/products")
 async def create_product(request: Request) -> Response:
     """{sku, name?, price?, enabled? | status? (1/2), qty? (number or {"<stock_id>": qty}),

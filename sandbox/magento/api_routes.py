@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from sandbox.magento.directory import country_information
+from sandbox.magento.directory import countries, country_information
 from sandbox.magento.errors import MagentoError, not_found
 from sandbox.magento.http_util import ctx, guard, int_id, json_body, respond, state_of
 from sandbox.magento.orders import OrderBook
@@ -191,6 +191,25 @@ async def ship_order(request: Request, orderId: str) -> Response:
 
 
 # ---- directory -----------------------------------------------------------------------------------------
+@router.get("/directory/countries", dependencies=[Depends(guard("anonymous"))])
+async def all_countries(request: Request) -> Response:
+    return respond(
+        request,
+        render({"type": "array", "items": {"$ref": "#/definitions/directory-data-country-information-interface"}},
+               countries()),
+    )
+
+
+@router.get("/directory/currency", dependencies=[Depends(guard("anonymous"))])
+async def currency(request: Request) -> Response:
+    """The URL's store view: its base (and display) currency, the allowed currencies and their rates."""
+    state = state_of(request)
+    with state.lock:
+        store = state.catalog.stores.get(ctx(request).get("store_id", 1))
+        info = state.currencies.information(store.currency if store else "USD")
+    return respond(request, render("directory-data-currency-information-interface", info))
+
+
 @router.get("/directory/countries/{countryId}", dependencies=[Depends(guard("anonymous"))])
 async def country(request: Request, countryId: str) -> Response:
     info = country_information(countryId)

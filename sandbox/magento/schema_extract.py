@@ -29,6 +29,7 @@ ROOTS = (
     "customer-data-customer-interface",
     "customer-data-customer-search-results-interface",
     "directory-data-country-information-interface",
+    "directory-data-currency-information-interface",
     "error-response",
 )
 OUT = Path(__file__).with_name("admin_schema_subset.json")

@@ -9,6 +9,7 @@ from typing import Any
 from sandbox.magento.auth import Credentials
 from sandbox.magento.catalog import STATUS_DISABLED, STATUS_ENABLED, Catalog, StoreView, Website
 from sandbox.magento.customers import CustomerBook
+from sandbox.magento.directory import Currencies
 from sandbox.magento.faults import CallRecord, Fault, FaultKind, FaultPlan
 from sandbox.magento.fulfillment import FulfillmentOutbox
 from sandbox.magento.inventory import Inventory
@@ -47,6 +48,7 @@ class MagentoState:
         self.credentials.admin_users["admin"] = "admin123"
         self.faults = FaultPlan()
         self.call_log: list[CallRecord] = []
+        self.currencies = Currencies()  # allowed currencies and exchange rates (GET /V1/directory/currency)
 
     @property
     def integration_bearer_enabled(self) -> bool:
@@ -102,6 +104,13 @@ class MagentoState:
                 )
             )
             return store.render()
+
+    def set_currency_rate(self, base: str, to: str, rate: float, allow: bool = True) -> None:
+        """Stores > Currency Rates (base → to); ``allow``: also add ``to`` to the allowed currencies."""
+        with self.lock:
+            self.currencies.set_rate(base, to, rate)
+            if allow:
+                self.currencies.allow(to)
 
     # ---- catalog / stock ----------------------------------------------------------------------------
     def create_product(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.common.retry import RetryPolicy
 from services.magento_writer.catalog import Catalog
 from services.magento_writer.ledger import Ledger
 from services.magento_writer.magento.client import MagentoClient
+from services.magento_writer.store_directory import StoreDirectory
 
 
 @dataclass
@@ -19,3 +20,8 @@ class WriterContext:
     payment_method: str
     shipping_method: str
     reservations_module: bool = True
+    # Regions and currencies of each store, read from Magento and cached (over ``client``).
+    directory: StoreDirectory = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.directory = StoreDirectory(self.client)

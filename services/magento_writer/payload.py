@@ -22,9 +22,8 @@ the writer's decryptor (``services.pii.access.opened``); PII already erased gets
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -32,6 +31,10 @@ from typing import Any
 from schemas.events.lifecycle import MagentoTarget
 from schemas.events.poller import DetailedAmazonOrder, DetailedOrderItem, ProceedsLine, detailed
 from schemas.types import Address, AmazonOrder, FulfillmentChannel, OrderItem, ShipmentTrack
+from services.magento_writer.regions import MAGENTO_REGIONS as MAGENTO_REGIONS  # re-exported
+from services.magento_writer.regions import Directory
+from services.magento_writer.regions import MagentoRegion as MagentoRegion  # re-exported
+from services.magento_writer.regions import resolve_region as resolve_region  # re-exported
 from services.pii.access import opened
 
 PLACEHOLDER_FIRSTNAME = "Amazon"
@@ -74,90 +77,6 @@ RATE_PLACES = Decimal("0.0001")  # sales_order_item.tax_percent is decimal(12,4)
 MAGENTO_CARRIERS = {"UPS": "ups", "USPS": "usps", "FEDEX": "fedex", "DHL": "dhl", "DHLEXPRESS": "dhl"}
 CUSTOM_CARRIER = "custom"
 
-# ---- Magento's region directory (ids of a fresh 2.4 install; see sandbox/magento/directory.py) ---------
-_US_REGIONS = (
-    "AL Alabama|AK Alaska|AS American Samoa|AZ Arizona|AR Arkansas|AE Armed Forces Africa|"
-    "AA Armed Forces Americas|AE Armed Forces Canada|AE Armed Forces Europe|AE Armed Forces Middle East|"
-    "AP Armed Forces Pacific|CA California|CO Colorado|CT Connecticut|DE Delaware|DC District of Columbia|"
-    "FM Federated States Of Micronesia|FL Florida|GA Georgia|GU Guam|HI Hawaii|ID Idaho|IL Illinois|"
-    "IN Indiana|IA Iowa|KS Kansas|KY Kentucky|LA Louisiana|ME Maine|MH Marshall Islands|MD Maryland|"
-    "MA Massachusetts|MI Michigan|MN Minnesota|MS Mississippi|MO Missouri|MT Montana|NE Nebraska|NV Nevada|"
-    "NH New Hampshire|NJ New Jersey|NM New Mexico|NY New York|NC North Carolina|ND North Dakota|"
-    "MP Northern Mariana Islands|OH Ohio|OK Oklahoma|OR Oregon|PW Palau|PA Pennsylvania|PR Puerto Rico|"
-    "RI Rhode Island|SC South Carolina|SD South Dakota|TN Tennessee|TX Texas|UT Utah|VT Vermont|"
-    "VI Virgin Islands|VA Virginia|WA Washington|WV West Virginia|WI Wisconsin|WY Wyoming"
-)
-_CA_REGIONS = (
-    "AB Alberta|BC British Columbia|MB Manitoba|NL Newfoundland and Labrador|NB New Brunswick|"
-    "NS Nova Scotia|NT Northwest Territories|NU Nunavut|ON Ontario|PE Prince Edward Island|QC Quebec|"
-    "SK Saskatchewan|YT Yukon Territory"
-)
-# Spellings Amazon buyers type that are neither Magento's code nor its name (normalised, see _norm).
-REGION_ALIASES: dict[str, dict[str, str]] = {
-    "US": {
-        "WASHINGTON DC": "DC",
-        "WASHINGTON D C": "DC",
-        "D C": "DC",
-        "US VIRGIN ISLANDS": "VI",
-        "U S VIRGIN ISLANDS": "VI",
-        "MICRONESIA": "FM",
-    },
-    "CA": {
-        "NEWFOUNDLAND": "NL",
-        "LABRADOR": "NL",
-        "NF": "NL",
-        "PEI": "PE",
-        "P E I": "PE",
-        "YUKON": "YT",
-        "NORTHWEST TERRITORY": "NT",
-        "PQ": "QC",
-    },
-}
-
-
-@dataclass(frozen=True)
-class MagentoRegion:
-    id: int
-    code: str
-    name: str
-
-
-def _directory(table: str, first_id: int) -> tuple[MagentoRegion, ...]:
-    rows = [entry.split(" ", 1) for entry in table.split("|")]
-    return tuple(MagentoRegion(first_id + i, code, name) for i, (code, name) in enumerate(rows))
-
-
-# country id → its regions in id order; pass another directory (e.g. read from the store's
-# GET /V1/directory/countries/{id}) in ``OrderOptions.regions`` for an install with other ids.
-MAGENTO_REGIONS: Mapping[str, tuple[MagentoRegion, ...]] = {
-    "US": _directory(_US_REGIONS, 1),
-    "CA": _directory(_CA_REGIONS, 66),
-}
-
-
-def _norm(text: str) -> str:
-    """Upper case, accents folded, punctuation as spaces: "Québec" → "QUEBEC", "D.C." → "D C"."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^A-Za-z0-9]+", " ", folded).upper().split())
-
-
-def resolve_region(
-    country: str, region: str | None, directory: Mapping[str, tuple[MagentoRegion, ...]] = MAGENTO_REGIONS
-) -> MagentoRegion | None:
-    """Magento's region for Amazon's ``stateOrRegion`` (a code or a name, any case or accents) in a
-    country whose regions Magento lists; None when the country has none listed or nothing matches.
-    A code shared by several regions (US armed forces "AE") resolves to the first, as Magento does."""
-    listed = directory.get(country)
-    if not listed or not region or not _norm(region):
-        return None
-    key = _norm(region)
-    key = REGION_ALIASES.get(country, {}).get(key, key)
-    for entry in listed:
-        if key == _norm(entry.code):
-            return entry
-    return next((entry for entry in listed if key == _norm(entry.name)), None)
-
-
 # ---- names, e-mail ---------------------------------------------------------------------------------------
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]+$")
@@ -188,11 +107,17 @@ def buyer_email(order: AmazonOrder) -> str:
     return f"{order.amazon_order_id}@{PLACEHOLDER_EMAIL_DOMAIN}"
 
 
+def money_currency(order: AmazonOrder) -> str | None:
+    """The currency of the order's amounts (its total, shipping, prices or proceeds); None when it has none."""
+    order = detailed(order)
+    amounts = [order.order_total, order.shipping_total, *(i.unit_price for i in order.items)]
+    amounts += [i.proceeds_total for i in order.items] + [p.amount for i in order.items for p in i.proceeds]
+    amounts += [p.amount for p in order.proceeds]
+    return next((m.currency for m in amounts if m is not None and m.currency), None)
+
+
 def currency_of(order: AmazonOrder) -> str:
-    for money_value in (order.order_total, order.shipping_total, *(i.unit_price for i in order.items)):
-        if money_value is not None:
-            return money_value.currency
-    return "USD"
+    return money_currency(order) or "USD"
 
 
 # ---- amounts -------------------------------------------------------------------------------------------------
@@ -439,21 +364,22 @@ class OrderOptions:
     increment_id: str | None = None  # None: Magento's sequence numbers the order
     customer_id: int | None = None  # the buyer's Magento account ("create customer"); None: a guest order
     customer_group_id: int | None = None
-    # The store's base currency (``GET /V1/store/storeConfigs``) and its rate to the order's currency;
-    # None: the order's currency is the base currency.
+    # The store view's base currency and its rate to the order's currency (order = base × rate), as
+    # ``store_directory.StoreDirectory`` reads them; None: the order's currency is the base currency.
     base_currency_code: str | None = None
     base_to_order_rate: Decimal = Decimal(1)
-    regions: Mapping[str, tuple[MagentoRegion, ...]] = field(default_factory=lambda: MAGENTO_REGIONS)
+    # The install's region directory (``GET /V1/directory/countries``); the default is a fresh install's US/CA.
+    regions: Directory = field(default_factory=lambda: MAGENTO_REGIONS)
 
 
 # ---- addresses ------------------------------------------------------------------------------------------------
-def address(
-    order: AmazonOrder, kind: str, regions: Mapping[str, tuple[MagentoRegion, ...]] = MAGENTO_REGIONS
-) -> dict[str, Any]:
+def address(order: AmazonOrder, kind: str, regions: Directory = MAGENTO_REGIONS) -> dict[str, Any]:
     """An order address Magento's address validator accepts: every required field non-empty (placeholders
     for what Amazon withholds), the country as Amazon sends it (Puerto Rico and the other territories
-    either as their own country or as a US region), the region mapped to Magento's id where Magento
-    lists the country's regions, else kept as text."""
+    either as their own country or as a US region), the region mapped to Magento's id, code and name
+    where Magento lists the country's regions. A region Magento does not list for such a country goes
+    as text only (Magento's order address requires no region id); in a country without a region list
+    the text goes as is (and as ``region_code`` when it looks like a code)."""
     ship_to = order.ship_to or Address()
     first, last = split_name(ship_to.name or order.buyer_name)
     country = (_clean(ship_to.country_code) or MARKETPLACE_COUNTRY.get(order.marketplace_id, "US")).upper()
@@ -481,7 +407,7 @@ def address(
         out.update(region_id=known.id, region_code=known.code, region=known.name)
     elif region_text:
         out["region"] = region_text
-        if len(region_text) <= 3 and region_text.isalnum():
+        if country not in regions and len(region_text) <= 3 and region_text.isalnum():
             out["region_code"] = region_text.upper()
     return out
 
@@ -645,7 +571,10 @@ def build_order_entity(
     order = detailed(opened(order))
     product_ids = product_ids or {}
     items = [i for i in order.items if i.quantity_ordered > 0]
-    charges = charges or charges_of(order)
+    if charges is None:
+        charges = charges_of(order)
+        if money_currency(order) is None and options.base_currency_code:  # no amounts: nothing to convert
+            charges = replace(charges, currency=options.base_currency_code)
     totals = magento_totals(charges)
     rate = options.base_to_order_rate
     base = in_base(totals, rate)

@@ -32,7 +32,7 @@ from services.magento_writer.magento.errors import (
     UniqueViolation,
     business_reason_class,
 )
-from services.magento_writer.payload import OrderOptions, build_order_entity, missing_skus
+from services.magento_writer.payload import OrderOptions, build_order_entity, missing_skus, money_currency
 from services.magento_writer.retry import retryable, with_retries
 
 log = get_logger(__name__)
@@ -106,6 +106,7 @@ def _create_new(ctx: WriterContext, cmd: MagentoOrderRequestedV1, uncertain: boo
         if not skus:
             raise BusinessError("the Amazon order has no items to order")
         product_ids = ctx.catalog.product_ids(code, skus)
+        store = ctx.directory.facts(code, money_currency(d.order))  # base currency, rate, regions
         customer = customer_for(ctx.client, code, d.order) if wants_account(d.order, d.target.settings) else None
         entity = build_order_entity(
             d.order,
@@ -117,6 +118,9 @@ def _create_new(ctx: WriterContext, cmd: MagentoOrderRequestedV1, uncertain: boo
                 increment_id,
                 customer_id=customer.id if customer else None,
                 customer_group_id=customer.group_id if customer else None,
+                base_currency_code=store.base_currency_code,
+                base_to_order_rate=store.base_to_order_rate,
+                regions=store.regions,
             ),
             product_ids,
         )

@@ -204,6 +204,16 @@ class MagentoClient:
                 self._store_views[store_code] = None
         return self._store_views[store_code]
 
+    # --- directory (anonymous ACL) -----------------------------------------------------
+
+    def countries(self, store_code: str) -> Any:
+        """``GET /V1/directory/countries``: the store's countries, each with its ``available_regions``."""
+        return self.call("GET", "directory_countries", store_code, "directory/countries")
+
+    def currency_information(self, store_code: str) -> Any:
+        """``GET /V1/directory/currency``: the store view's base currency and exchange rates."""
+        return self.call("GET", "directory_currency", store_code, "directory/currency")
+
     # --- customers -------------------------------------------------------------------
 
     def find_customer(self, store_code: str, email: str, website_id: int | None) -> CustomerRef | None:

@@ -59,6 +59,13 @@ class AuthError(BusinessError):
     reason_class = "auth"
 
 
+class ConfigurationError(BusinessError):
+    """Magento lacks a setting only the merchant can make (e.g. an exchange rate): the message says which;
+    the order can be retried once it is made."""
+
+    reason_class = "configuration"
+
+
 def render_message(template: str, parameters: Any) -> str:
     """Fill ``%name`` / ``%1`` placeholders the way Magento's Phrase renderer does."""
     if isinstance(parameters, dict):
@@ -127,9 +134,12 @@ def classify(status: int, body: bytes | str, route: str = "") -> MagentoError:
 
 
 def business_reason_class(error: MagentoError) -> str:
-    """Bounded failure label for metrics: sku / stock / address / auth / duplicate / transient / other."""
+    """Bounded failure label for metrics: sku / stock / address / auth / configuration / duplicate / transient /
+    other."""
     if error.retryable:
         return "transient"
+    if isinstance(error, ConfigurationError):
+        return error.reason_class
     text = error.reason.lower()
     if "product" in text or "sku" in text:
         return "sku"
