@@ -1,5 +1,5 @@
 """The writer's ledger: one row per Amazon order it acted on, written before and after each
-Magento call, plus the reservations it applied in Magento.
+Magento call, the reservations it applied in Magento, and each command's first answer.
 
 Per-order locks serialise writers across processes: a PostgreSQL session advisory lock held on one
 connection for the whole command; every ledger statement of that command runs on that connection
@@ -20,7 +20,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, TextClause, create_engine, text
 
+from schemas import Event
 from services.common.db import get_engine
+from services.magento_writer.answers import GET_ANSWER, KEEP_ANSWER, Answer
 from services.magento_writer.sql import fetch_one
 
 
@@ -275,6 +277,26 @@ class Ledger:
         applied), or return the existing reservation unchanged. One statement."""
         params = _supersede_params(store_id, amazon_order_id, stock_id, datetime.now(UTC))
         return _reservation(_required(self._one(_upsert_reservation(()), params)))
+
+    # --- answers (see ``answers.py``) -----------------------------------------------------
+
+    def answer(self, command_id: str) -> Answer | None:
+        """The answer recorded for a command, if it has one."""
+        row = self._one(GET_ANSWER, {"c": command_id})
+        return Answer.recorded(row["body"]) if row else None
+
+    def keep_answer(self, command_id: str, result: Event) -> Answer:
+        """Record ``result`` as the command's answer unless it has one already (one statement); the
+        recorded answer either way: publish that one."""
+        answer = Answer.of(result)
+        params = {"c": command_id, "e": result.event_id, "t": result.event_type, "b": answer.body,
+                  "at": datetime.now(UTC)}
+        if self._one(KEEP_ANSWER, params) is not None:
+            return answer
+        first = self.answer(command_id)
+        if first is None:
+            raise RuntimeError(f"command {command_id}: its answer was neither recorded nor found")
+        return first
 
 
 def _supersede_params(store_id: str, amazon_order_id: str, stock_id: int, now: datetime) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from services.common.retry import MAGENTO_CALL, RetryPolicy
 from services.common.settings import Settings
 from services.magento_writer.catalog import Catalog
 from services.magento_writer.context import WriterContext
-from services.magento_writer.handlers import handle, handles
+from services.magento_writer.handlers import answers_for, handles
 from services.magento_writer.ledger import Ledger
 from services.magento_writer.magento.auth import resolve_auth
 from services.magento_writer.magento.client import MagentoClient
@@ -64,7 +64,7 @@ def build_loop(settings: Settings, ctx: WriterContext, group_id: str = GROUP_ID)
     consumer = make_consumer(settings, group_id, [], max_poll_records=concurrency * 2, fetch_max_wait_ms=50)
     producer = make_producer(settings)
     loop = WriterLoop(
-        consumer, producer, DeadLetters(producer, SERVICE), lambda e: handle(ctx, e), handles, concurrency
+        consumer, producer, DeadLetters(producer, SERVICE), lambda e: answers_for(ctx, e), handles, concurrency
     )
     # ORDER_LIFECYCLE: commands written before the split (issue 15); its view facts are skipped.
     loop.subscribe([ORDER_COMMANDS, ORDER_LIFECYCLE, RESERVATIONS])

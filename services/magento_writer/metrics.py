@@ -14,3 +14,6 @@ RESERVATIONS_NOT_SYNCED = counter(
     "writer_reservations_not_synced_total", "Reservation facts not applied in Magento (no reservation module)"
 )
 COMMAND_SECONDS = histogram("writer_command_duration_seconds", "Command received to result acknowledged", ("command",))
+ANSWERS_RESENT = counter(
+    "writer_answers_resent_total", "Commands handled again and answered with their recorded first answer", ("command",)
+)

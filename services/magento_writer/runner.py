@@ -8,14 +8,18 @@ waits for the broker's acks in send order; only then is a command done: the next
 same order may start (one order's commands stay strictly sequential, results in order) and its
 offset may be committed. Commits run at most every ``COMMIT_INTERVAL_S`` (and on revocation and
 shutdown), per partition only up to the lowest unfinished offset. When as many commands are
-outstanding as the capacity allows, fetching stops (partitions paused)."""
+outstanding as the capacity allows, fetching stops (partitions paused).
+
+The writer's handler records each command's answer in the ledger before handing it here
+(``answers.py``): a command handled again after a crash before its commit publishes that record's
+exact bytes (an ``Answer``), never a second opinion under the same event id."""
 
 from __future__ import annotations
 
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -33,11 +37,13 @@ from services.common.logging import get_logger
 from services.common.metrics import HEALTH
 from services.common.retry import LEDGER_RECONNECT, RetriesExhausted, retry_call
 from services.magento_writer import metrics
+from services.magento_writer.answers import Answer
 from services.magento_writer.offsets import OffsetTracker
 from services.magento_writer.scheduling import Scheduler, Work
 
 log = get_logger(__name__)
-Handler = Callable[[Event], list[Event]]
+Result = Event | Answer  # an Answer is published as recorded (its exact bytes), an Event encoded
+Handler = Callable[[Event], Sequence[Result]]
 POLL_BUSY_MS = 20  # commands outstanding: workers start the next ones themselves; come back to fetch
 POLL_IDLE_MS = 200
 COMMIT_INTERVAL_S = 0.25
@@ -252,13 +258,18 @@ class WriterLoop:
         futures: list[Any] = []
         try:
             results = self._handle(work)
-            futures = [publish(self.producer, MAGENTO_RESULTS, r) for r in results]
+            futures = [self._publish(r) for r in results]
         except BaseException as exc:  # noqa: BLE001 - reported to the consumer thread
             error = exc
         with self.lock:
             self.active -= 1
         self.sent.put((work, futures, error))
         self._start_ready()
+
+    def _publish(self, result: Result) -> Any:
+        if isinstance(result, Answer):
+            return self.producer.send(MAGENTO_RESULTS, key=result.key, value=result.body)
+        return publish(self.producer, MAGENTO_RESULTS, result)
 
     # --- ack thread ----------------------------------------------------------------------
 
@@ -285,7 +296,7 @@ class WriterLoop:
             self.completions.put((work, error))
             self._start_ready()
 
-    def _handle(self, work: Work) -> list[Event]:
+    def _handle(self, work: Work) -> Sequence[Result]:
         """The handler's results. Handlers spend the Magento retry budget themselves; the runner
         re-runs the (idempotent) handler only when the ledger's pooled database connection turned
         out dead (``LEDGER_RECONNECT``). Any other error dead-letters the input at once."""

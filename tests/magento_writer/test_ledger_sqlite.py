@@ -1,28 +1,15 @@
-"""The ledger's SQL on SQLite (the dev default DATABASE_URL), tables from the writer's own migration."""
+"""The ledger's SQL on SQLite (the dev default DATABASE_URL), tables from the writer's own migrations."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
-
-from services.common.db import get_engine
 from services.magento_writer.ledger import Ledger
-
-MIGRATION = Path(__file__).resolve().parents[2] / "services/magento_writer/migrations/versions/0001_writer_tables.py"
+from tests.magento_writer.sqlite_ledger import migrated_sqlite
 
 
 def _ledger(tmp_path: Path) -> Ledger:
-    url = f"sqlite:///{tmp_path}/writer.db"
-    spec = importlib.util.spec_from_file_location("writer_migration", MIGRATION)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with get_engine(url).begin() as conn, Operations.context(MigrationContext.configure(conn)):
-        module.upgrade()
-    return Ledger(url)
+    return Ledger(migrated_sqlite(tmp_path))
 
 
 def test_order_rows_are_upserted_and_attempts_counted(tmp_path: Path) -> None:

@@ -5,19 +5,15 @@ socket (a dropped connection is a transport error, as in production) with a SQLi
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 
 from sandbox.magento.faults import ORDER_CANCEL, ORDER_INVOICE, ORDER_SHIP, RESERVATIONS
 from schemas.events.magento import MagentoOrderCanceledV1, MagentoOrderCreatedV1, MagentoOrderShippedV1
-from services.common.db import get_engine
 from services.common.retry import RetryPolicy
 from services.magento_writer.catalog import Catalog
 from services.magento_writer.context import WriterContext
@@ -34,8 +30,8 @@ from tests.magento_writer.factories import (
     shipment_requested,
     store_id,
 )
+from tests.magento_writer.sqlite_ledger import migrated_sqlite
 
-MIGRATION = Path(__file__).resolve().parents[2] / "services/magento_writer/migrations/versions/0001_writer_tables.py"
 RETRIES = RetryPolicy(max_attempts=3, base_s=0.0, cap_s=0.0)
 SHIP, INVOICE, CANCEL, RESERVE = ORDER_SHIP, ORDER_INVOICE, ORDER_CANCEL, RESERVATIONS
 
@@ -60,13 +56,7 @@ def magento() -> Iterator[Any]:
 
 @pytest.fixture
 def ctx(magento: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WriterContext]:
-    url = f"sqlite:///{tmp_path}/writer.db"
-    spec = importlib.util.spec_from_file_location("writer_migration", MIGRATION)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with get_engine(url).begin() as conn, Operations.context(MigrationContext.configure(conn)):
-        module.upgrade()
+    url = migrated_sqlite(tmp_path)
     monkeypatch.setenv("MAGENTO_UNCERTAIN_AUTH", magento.auth_secret)
     client = MagentoClient(magento.url, resolve_auth("env:MAGENTO_UNCERTAIN_AUTH", None), max_connections=2)
     context = WriterContext(client, Ledger(url), Catalog(client), RETRIES, "checkmo", "flatrate_flatrate")

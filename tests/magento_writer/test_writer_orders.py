@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from schemas import decode
 from schemas.events.magento import (
     MagentoOrderCanceledV1,
     MagentoOrderCreatedV1,
@@ -26,6 +27,12 @@ def _of(events: list[Any], kind: type) -> list[Any]:
     return [e for e in events if isinstance(e, kind)]
 
 
+def _bodies(bus: Bus, event_id: str) -> list[bytes]:
+    """The record values published under ``event_id`` so far."""
+    bus.results.poll(100)
+    return [r.value for r in bus.results.raw if event_id.encode() in r.value and decode(r.value).event_id == event_id]
+
+
 @pytest.fixture(autouse=True)
 def _clean_faults(magento: Any) -> Any:
     magento.clear_faults()
@@ -33,7 +40,7 @@ def _clean_faults(magento: Any) -> Any:
     magento.clear_faults()
 
 
-def test_create_then_redelivered_command_finds_the_same_order(
+def test_create_then_redelivered_command_gets_its_first_answer_and_a_new_request_finds_the_order(
     magento: Any, writer: InProcessWriter, bus: Bus, writer_settings: Settings
 ) -> None:
     magento.create_product("W-SKU-1", price=19.99, qty=100)
@@ -54,7 +61,16 @@ def test_create_then_redelivered_command_finds_the_same_order(
     again = bus.wait(cmd.key, lambda ev: len(_of(ev, MagentoOrderCreatedV1)) >= 2, what="second result")
     second = _of(again, MagentoOrderCreatedV1)[1]
     assert second.event_id == created.event_id  # same identity: consumers see one fact
-    assert second.data.outcome == "found"
+    assert second == created  # its first answer again (issue 16), not "found"
+    assert len(set(_bodies(bus, created.event_id))) == 1  # byte for byte
+    assert magento.count_orders(order.amazon_order_id) == 1
+
+    retry = order_requested(store, order, prefix_general="AMZ", seq=2)  # a new request for the order
+    bus.command(retry)
+    found = bus.wait(cmd.key, lambda ev: len(_of(ev, MagentoOrderCreatedV1)) >= 3, what="the new request's result")
+    third = _of(found, MagentoOrderCreatedV1)[2]
+    assert third.event_id != created.event_id and third.data.outcome == "found"
+    assert third.data.magento_order_id == created.data.magento_order_id
     assert magento.count_orders(order.amazon_order_id) == 1
     row = ledger_row(writer_settings, store, order.amazon_order_id)
     assert row and row["state"] == "created" and row["entity_id"] == created.data.magento_order_id
@@ -65,9 +81,9 @@ def test_a_command_written_before_the_topic_split_runs_once(
 ) -> None:
     """A create command on the pre-split order-lifecycle topic, beside a view fact the writer skips,
     is executed. A cancel on order-commands then acts on that order; the create read once more from
-    the old topic after it (a redelivery: the topics are read in no set order) finds the canceled
-    order, and the same command on order-commands (a processor replayed after the split) does too:
-    one Magento order, one result identity."""
+    the old topic after it (a redelivery: the topics are read in no set order) gets its first answer
+    again, and the same command on order-commands (a processor replayed after the split) does too:
+    one Magento order, one result identity, one body."""
     magento.create_product("W-SKU-SPLIT", price=9.99, qty=100)
     store = store_id()
     order = amazon_order(items=(("W-SKU-SPLIT", 1, "9.99"),))
@@ -86,8 +102,9 @@ def test_a_command_written_before_the_topic_split_runs_once(
     bus.command(cmd)
     events = bus.wait(cmd.key, lambda ev: len(_of(ev, MagentoOrderCreatedV1)) >= 3, what="the repeated creates")
     results = _of(events, MagentoOrderCreatedV1)
-    assert [r.data.outcome for r in results] == ["created", "found", "found"]
+    assert [r.data.outcome for r in results] == ["created", "created", "created"]
     assert {r.event_id for r in results} == {created.event_id}
+    assert len(set(_bodies(bus, created.event_id))) == 1
     assert {e.causation_id for e in events} == {cmd.event_id, cancel.event_id}  # the view fact: no result
     assert magento.count_orders(order.amazon_order_id) == 1
     assert magento.get_order(created.data.magento_order_id)["state"] == "canceled"

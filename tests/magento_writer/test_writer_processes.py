@@ -99,7 +99,8 @@ def test_racing_writers_on_one_order_with_magento_numbering_create_it_once(
     magento: Any, writer_settings: Settings
 ) -> None:
     """Magento's own sequence has no unique key to fall back on: the per-order lock and the
-    ext_order_id look-up must hold even when two writers run the same command at the same moment."""
+    ext_order_id look-up must hold even when two writers run the same command at the same moment.
+    One of them creates the order, the other finds it; both publish the answer recorded first."""
     sku = "P-SKU-3"
     magento.create_product(sku, qty=100)
     magento.set_latency(300, "PUT /V1/orders/create")
@@ -119,6 +120,5 @@ def test_racing_writers_on_one_order_with_magento_numbering_create_it_once(
             c.client.close()
             c.ledger.dispose()
     created = _created(results)
-    assert len(created) == 2 and {c.data.outcome for c in created} == {"created", "found"}
-    assert created[0].event_id == created[1].event_id
+    assert len(created) == 2 and created[0] == created[1]  # one answer (issue 16), whoever recorded it
     assert magento.count_orders(order.amazon_order_id) == 1
