@@ -13,12 +13,12 @@ Then each run is checked against the sandboxes' truth and the chaos run against 
 table shows every check, and the exit status is 1 on any difference (2 if a run could not finish).
 
 Event ids: a record whose id another record of the same topic already has, with other content, is
-always a difference (two facts under one id), except for KNOWN_DRIFT (a reported defect, shown on a
-line of its own). The same fact sent again (same id, same content but the poller's observed_at and
-sealed ciphertexts) is what at-least-once delivery does after a SIGKILL between sending and
-committing (SPEC §7; the processor's, reserver's and writer's READMEs): counted and shown, a
-difference only with --strict-event-ids (issue 16 asks for none at all; the services do not
-promise that).
+always a difference (two facts under one id). The Magento writer's results are no exception: it
+keeps each command's first answer and sends exactly that again when it handles the command a second
+time. The same fact sent again (same id, same content but the poller's observed_at and sealed
+ciphertexts) is what at-least-once delivery does after a SIGKILL between sending and committing
+(SPEC §7; the processor's, reserver's and writer's READMEs): counted and shown, a difference only
+with --strict-event-ids (issue 16 asks for none at all; the services do not promise that).
 
 Chaos: every 10–30 s (divided by --pace) a random service is SIGKILLed and restarted 2–5 s later;
 with --faults, every 1–3 s one Magento fault on a command route (commit then drop, 500, 503, 429,
@@ -73,13 +73,6 @@ MAGENTO_ROUTES = (ORDER_CREATE, ORDER_CANCEL, ORDER_INVOICE, ORDER_SHIP, RESERVA
 # it started knows only Amazon's published rate (one searchOrders per 3 minutes, the rate it must
 # then keep), not the stand-in's 1000x rate, which comes with successful answers only: no 429 then.
 POLLER_LEARNS_RATE_S = 20.0
-# Event types a SIGKILLed service is known to send again under the same id with another outcome (a
-# defect, reported on issue 16): the Magento writer answers a command it handles a second time (its
-# input offset was not committed) from what it finds then, not with its first answer. A reservation:
-# applied=true, then applied=false "already applied" / "already released in Magento" / "the Magento
-# order already exists and holds the stock"; a create: outcome "created", then "found". No service
-# reads those fields yet. Shown on a line of their own; a difference with --strict-event-ids.
-KNOWN_DRIFT = frozenset({"magento.reservation.synced", "magento.order.created"})
 SPAPI_FAULTS = (("searchOrders", 429), ("searchOrders", 500), ("searchOrders", 503), ("getOrder", 503))
 
 
@@ -101,11 +94,9 @@ class Config:
 @dataclass
 class TopicScan:
     records: int = 0
-    duplicate_ids: int = 0  # the same event id again, the same fact (see same_fact): a re-send
-    drifted_ids: int = 0  # the same id, another outcome, of an event type in KNOWN_DRIFT
+    duplicate_ids: int = 0  # the same event id again, the same fact (see differing): a re-send
     conflicting_ids: int = 0  # the same event id with different content: two facts under one id
     per_topic: dict[str, int] = field(default_factory=dict)  # topic -> duplicate ids
-    drifts: list[str] = field(default_factory=list)  # what differs, per KNOWN_DRIFT id
     conflicts: list[str] = field(default_factory=list)  # what differs, per conflicting id
     dead_letters: int = 0  # distinct dead letters
     dead_letters_not_poison: list[str] = field(default_factory=list)
@@ -309,14 +300,9 @@ def scan_topics(settings: Settings) -> TopicScan:
                         if not paths:
                             scan.duplicate_ids += 1
                             continue
-                        line = (f"{spec.name} {event.event_id} ({event.event_type}): "
-                                f"{_values(first, paths)} then {_values(event, paths)}")
-                        if event.event_type in KNOWN_DRIFT:
-                            scan.drifted_ids += 1
-                            scan.drifts.append(line)
-                        else:
-                            scan.conflicting_ids += 1
-                            scan.conflicts.append(line)
+                        scan.conflicting_ids += 1
+                        scan.conflicts.append(f"{spec.name} {event.event_id} ({event.event_type}): "
+                                              f"{_values(first, paths)} then {_values(event, paths)}")
             if dups:
                 scan.per_topic[spec.name] = dups
     finally:
@@ -470,8 +456,6 @@ def checks(config: Config, base: RunReport, chaos: RunReport) -> list[Check]:
         # committing sends the same facts again, same ids and bytes; consumers drop them by id.
         Check("re-sent event ids (same id, same fact)", base.topics.duplicate_ids, chaos.topics.duplicate_ids, 0,
               info=not config.strict_event_ids),
-        Check("known defect: writer result re-sent, other outcome", base.topics.drifted_ids,
-              chaos.topics.drifted_ids, 0, info=not config.strict_event_ids),
         Check("conflicting event ids (one id, two contents)", base.topics.conflicting_ids,
               chaos.topics.conflicting_ids, 0),
         Check("services that exited by themselves", len(base.unexpected_exits), len(chaos.unexpected_exits), 0),
@@ -510,8 +494,6 @@ def render(config: Config, base: RunReport, chaos: RunReport, results: list[Chec
         elif check.name.startswith("re-sent"):
             details = [f"{t}: {n} (all repeated ids)" for t, n in {**base.topics.per_topic,
                                                                    **chaos.topics.per_topic}.items()]
-        elif check.name.startswith("known defect"):
-            details = base.topics.drifts + chaos.topics.drifts
         elif check.name.startswith("conflicting"):
             details = base.topics.conflicts + chaos.topics.conflicts
         elif check.name.startswith("services"):
