@@ -348,7 +348,8 @@ def shipment_confirmer() -> None:
 
 @app.command("amazon-canceller")
 def amazon_canceller() -> None:
-    """Send "Cancel on Amazon" requests as acknowledgement feeds and publish each outcome (issue 18)."""
+    """Send seller cancellations to Amazon as acknowledgement feeds and publish each outcome (issue 18):
+    the Orders tab's "Cancel on Amazon" requests and Magento orders canceled in Magento."""
     _run("services.fulfillment.canceller_main:run", _settings())
 
 
