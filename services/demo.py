@@ -362,9 +362,9 @@ def run(stores: int = 3, web_port: int = 8000, broker_engine: str = "tansu") -> 
                 console.print(f"[red]{dead[0].name} exited ({dead[0].exited}).[/red] Its log, {dead[0].log_path}:")
                 console.print(dead[0].tail())
                 raise SystemExit(1)
-            if not retried and time.monotonic() - started > 60:  # as a user would press Retry
+            if not retried and time.monotonic() - started > 60:  # as the operator account would press Retry
                 magento.set_stock(RESTOCK_SKU, 10)
-                publish_retry(settings, "store-1", showcase["magento_fails"], requested_by="demo")
+                publish_retry(settings, "store-1", showcase["magento_fails"], requested_by="operator")
                 console.print(f"Restocked {RESTOCK_SKU} and asked for order {showcase['magento_fails']}'s "
                               "Magento order again (Retry).")
                 retried = True
