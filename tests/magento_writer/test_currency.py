@@ -142,3 +142,67 @@ def test_a_rate_that_reads_zero_is_no_rate() -> None:
     assert {"currency_to": "GBP", "rate": 0.0} in answer["exchange_rates"]
     with pytest.raises(ConfigurationError):
         _directory(magento, clock).facts("amazon_us", "GBP")
+
+
+# ---- through the create handler, against the stand-in (a real socket, a SQLite ledger, no broker) ------------
+@pytest.fixture(scope="module")
+def magento() -> Any:
+    from sandbox._server import serve_in_thread
+    from sandbox.magento import MagentoState, create_app
+
+    state = MagentoState()
+    handle_ = serve_in_thread(create_app(state))
+    state.url = handle_.url  # type: ignore[attr-defined]
+    try:
+        yield state
+    finally:
+        handle_.stop()
+
+
+def test_a_foreign_currency_order_fails_until_the_rate_is_set_then_carries_both_currencies(
+    magento: Any, tmp_path: Any
+) -> None:
+    from schemas.events.magento import MagentoOrderCreatedV1, MagentoOrderFailedV1
+    from schemas.types import Address, Money
+    from services.common.retry import RetryPolicy
+    from services.magento_writer.catalog import Catalog
+    from services.magento_writer.context import WriterContext
+    from services.magento_writer.handlers.create import create_order
+    from services.magento_writer.ledger import Ledger
+    from tests.magento_writer.factories import order_requested, store_id
+    from tests.magento_writer.sqlite_ledger import migrated_sqlite
+
+    magento.create_product("CUR-SKU-1", qty=100)
+    usd = amazon_order(items=(("CUR-SKU-1", 2, "13.71"),))
+    cad = usd.model_copy(
+        update={
+            "order_total": Money(amount=D("32.41"), currency="CAD"),
+            "shipping_total": Money(amount=D("4.99"), currency="CAD"),
+            "items": tuple(i.model_copy(update={"unit_price": Money(amount=D("13.71"), currency="CAD")})
+                           for i in usd.items),
+            "ship_to": Address(name="Jörg Müller", lines=("Marienplatz 1",), city="München", region="Bayern",
+                               postal_code="80331", country_code="DE"),
+        }
+    )
+    client = MagentoClient(magento.url, BearerAuth(magento.issue_admin_token()), max_connections=2)
+    ctx = WriterContext(client, Ledger(migrated_sqlite(tmp_path)), Catalog(client),
+                        RetryPolicy(max_attempts=2, base_s=0.0, cap_s=0.0), "checkmo", "flatrate_flatrate")
+    store = store_id("cur")
+    try:
+        failed = create_order(ctx, order_requested(store, cad))
+        assert isinstance(failed, MagentoOrderFailedV1) and not failed.data.retryable
+        assert "no exchange rate from its base currency USD to CAD" in failed.data.reason
+        assert "Stores > Currency Rates" in failed.data.reason and failed.data.attempts == 1
+        assert magento.orders_by_ext(cad.amazon_order_id) == []
+
+        magento.set_currency_rate("USD", "CAD", 1.3712)  # the merchant configures the rate; a retry passes
+        created = create_order(ctx, order_requested(store, cad, seq=2))
+        assert isinstance(created, MagentoOrderCreatedV1)
+        [stored] = magento.orders_by_ext(cad.amazon_order_id)
+        assert (stored["order_currency_code"], stored["base_currency_code"]) == ("CAD", "USD")
+        assert stored["base_to_order_rate"] == 1.3712
+        assert (stored["grand_total"], stored["base_grand_total"]) == (32.41, 20.00 + 3.64)  # 27.42, 4.99 / 1.3712
+        assert (stored["billing_address"]["region_id"], stored["billing_address"]["region_code"]) == (81, "BAY")
+    finally:
+        client.close()
+        ctx.ledger.dispose()
