@@ -13,7 +13,8 @@ the stand-in's ``GET /V1/directory/countries`` and ``/V1/directory/currency`` se
   generated from the 2.4.8 contract, and Magento's order-address validator) and the full 2.4.8 schema;
 * its totals add up to the cent, in order and base currency, and equal ``charges_of``'s charges;
 * an order in a currency the store has no rate for fails as a Magento business error naming what to
-  configure (``magento.order.failed``), never as an unexpected exception (what the runner dead-letters).
+  configure, and one with an ordered item without a seller SKU fails before any mapping (both
+  ``magento.order.failed``), never as an unexpected exception (what the runner dead-letters).
 
 ``GENERATED_ORDERS`` sets the number of orders (default 1,000; about ten seconds)."""
 
@@ -87,6 +88,7 @@ CURRENCY = st.sampled_from([*sorted({m.currency for m in MARKETPLACES.values()})
 KINDS = st.sampled_from(["ITEM", "ITEM", "SHIPPING", "TAX", "TAX", "DISCOUNT", "GIFT_WRAP", "COD_FEE", "OTHER",
                          "NEW_FEE"])
 SUBTYPES = st.sampled_from(["ITEM", "SHIPPING", "GIFT_WRAP", "COD_FEE", "OTHER", "DISCOUNT", "SOMETHING_NEW"])
+SKUS = st.one_of(WORD, st.sampled_from(["", "  "]))  # Amazon may send an item without a seller SKU
 EMAILS = st.builds("{}@marketplace.amazon.{}".format, st.from_regex(r"[a-z0-9.+_-]{1,16}", fullmatch=True),
                    st.sampled_from(["com", "de", "co.uk", "co.jp"]))
 TIMES = st.one_of(st.none(), st.integers(0, 30 * 24).map(lambda h: T0 + timedelta(hours=h)))
@@ -153,7 +155,7 @@ def items(draw: st.DrawFn, currency: str, itemised: bool) -> tuple[DetailedOrder
         out.append(
             DetailedOrderItem(
                 order_item_id=f"{10**13 + n}",
-                sku=draw(WORD),
+                sku=draw(SKUS),
                 asin=draw(st.one_of(st.none(), st.just("B0" + "1" * 8))),
                 title=draw(SOME_TEXT),
                 quantity_ordered=qty,
@@ -278,7 +280,9 @@ def as_the_writer_reads_it(order: DetailedAmazonOrder) -> DetailedAmazonOrder:
 def test_generated_orders_map_without_a_crash_or_a_dead_letter(generated: DetailedAmazonOrder) -> None:
     order = as_the_writer_reads_it(generated)
     assert order == generated
-    assert missing_skus(order) == []  # every ordered item has a seller SKU
+    if missing_skus(order):  # the create handler answers magento.order.failed ("… has no seller SKU") at once
+        assert any(not i.sku.strip() for i in order.items if i.quantity_ordered > 0)
+        return
     assert CURRENCY_INFO is not None
     try:
         base, rate = base_to_order(CURRENCY_INFO, money_currency(order), "default")
