@@ -78,9 +78,9 @@ REGIONS = regions_from_countries(stand_in_countries())
 ORDER_SCHEMA = request_body_schema("/V1/orders/create", "put")
 
 # ---- what a valid order is made of ---------------------------------------------------------------------------
-TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=24)  # any character, control ones too
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=24)  # any character, control ones too
 SOME_TEXT = st.one_of(st.none(), TEXT)
-WORD = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x24F, blacklist_categories=("Cs", "Cc")),
+WORD = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x24F, exclude_categories=["Cs", "Cc"]),
                min_size=1, max_size=12)
 MONEY_AMOUNT = st.integers(0, 250_000).map(lambda cents: D(cents) / 100)  # 0.00 … 2,500.00
 OPTIONAL_AMOUNT = st.one_of(st.none(), MONEY_AMOUNT)
