@@ -21,7 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS: tuple[tuple[str, ...], ...] = (
-    ("tests/schemas", "tests/common", "tests/devbroker", "tests/deploy", "tests/replay"),
+    ("tests/schemas", "tests/common", "tests/devbroker", "tests/deploy", "tests/replay", "tests/pii", "tests/stores",
+     "tests/test_cli.py", "tests/test_cli_fulfillment.py", "tests/test_cli_time_zone.py", "tests/test_demo.py",
+     "tests/test_imports.py"),
     ("tests/sandbox",),
     ("tests/poller",),
     ("tests/order_processor",),
@@ -37,6 +39,7 @@ SESSIONS: tuple[tuple[str, ...], ...] = (
     ("tests/e2e/test_broker_failure.py",),
     ("tests/e2e/test_rebalance.py",),
     ("tests/e2e/test_notifications.py",),
+    ("tests/e2e/test_pii_erasure.py",),
     ("tests/e2e/test_chaos.py",),  # its own brokers: a baseline, then SIGKILLs and faults (bench/chaos.py)
 )
 E2E = tuple(paths for paths in SESSIONS if paths[0].startswith("tests/e2e/"))
