@@ -40,6 +40,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from bench._broker import add_broker_argument, start_bench_broker  # noqa: E402
 from schemas import decode  # noqa: E402
 from schemas.events.magento import MagentoOrderCreatedV1  # noqa: E402
+from schemas.events.poller import DetailedAmazonOrder  # noqa: E402
 from schemas.topics import MAGENTO_RESULTS, ORDER_COMMANDS  # noqa: E402
 from services.common.db import upgrade  # noqa: E402
 from services.common.kafka import make_producer, publish  # noqa: E402
@@ -203,7 +204,10 @@ def measure_ceiling(url: str, secret: str, concurrency: int, seconds: float) -> 
 
 def commands(n: int, store: str, keys: KeyStore | None) -> list[object]:
     """``n`` order commands; with ``keys``, their buyer data sealed under each order's data key."""
-    orders = [amazon_order(items=((SKUS[i % len(SKUS)], 1, "9.99"),)) for i in range(n)]
+    # As the poller publishes them since issue 17: detailed orders (v2 commands), a delivery phone too.
+    orders = [DetailedAmazonOrder.model_validate({**amazon_order(items=((SKUS[i % len(SKUS)], 1, "9.99"),))
+                                                  .model_dump(), "delivery_phone": "+1 206 555 0100"})
+              for i in range(n)]
     if keys is not None:
         kids = [kid_for(store, o.amazon_order_id) for o in orders]
         data_keys = keys.data_keys_created(kids, datetime.now(UTC))

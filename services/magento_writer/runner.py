@@ -74,12 +74,14 @@ class WriterLoop:
         handler: Handler,
         handles: Callable[[Event], bool],
         concurrency: int,
+        on_batch: Callable[[Sequence[Event]], None] | None = None,
     ) -> None:
         self.consumer = consumer
         self.producer = producer
         self.dead_letters = dead_letters
         self.handler = handler
         self.handles = handles
+        self.on_batch = on_batch  # sees each polled batch's commands before any of them runs
         self.concurrency = concurrency
         self.capacity = concurrency * 2
         self.scheduler = Scheduler()
@@ -112,9 +114,10 @@ class WriterLoop:
                     timeout_ms=POLL_BUSY_MS if outstanding else POLL_IDLE_MS,
                     max_records=max(self.capacity - outstanding, 1),
                 )
-                for records in batches.values():
-                    for record in records:
-                        self._accept(record)
+                accepted = [event for records in batches.values() for record in records
+                            if (event := self._accept(record)) is not None]
+                if accepted and self.on_batch is not None:
+                    self.on_batch(accepted)
                 self._start_ready()
                 self._drain(block=False)
                 self._commit(due_only=True)
@@ -126,7 +129,8 @@ class WriterLoop:
         if self.fatal is not None:
             raise RuntimeError(f"writer stopped: {self.fatal}") from self.fatal
 
-    def _accept(self, record: Any) -> None:
+    def _accept(self, record: Any) -> Event | None:
+        """Schedule the command in ``record``; the event when it was scheduled."""
         tp = (record.topic, record.partition)
         self.offsets.started(tp, record.offset)
         try:
@@ -143,10 +147,10 @@ class WriterLoop:
                 offset=record.offset,
             )
             self.offsets.finished(tp, record.offset)
-            return
+            return None
         if not self.handles(event):
             self.offsets.finished(tp, record.offset)
-            return
+            return None
         work = Work(
             record.topic,
             record.partition,
@@ -160,6 +164,7 @@ class WriterLoop:
         with self.lock:
             self.scheduler.submit(work)
             metrics.INFLIGHT.set(len(self.scheduler))
+        return event
 
     def _drain(self, block: bool, timeout_s: float = 0.1) -> None:
         """Offsets of acknowledged commands become committable; a result not published is fatal."""

@@ -6,9 +6,11 @@ values of erased orders can be read (as removed)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from schemas.types import AmazonOrder
 from services.common.logging import get_logger
 from services.common.settings import Misconfigured
 from services.pii import fields
@@ -81,3 +83,11 @@ def opened(order: fields.OrderT) -> fields.OrderT:
     if first is None or not is_sealed(first):
         return order
     return process_opener().open_order(order)
+
+
+def prefetch(orders: Iterable[AmazonOrder]) -> None:
+    """Load the data keys of every sealed order in ``orders`` with one query, so that opening them one
+    by one afterwards reads no key store (the writer calls this per polled batch of commands)."""
+    values = [v for order in orders for v in fields.pii_values(order)]
+    if any(is_sealed(v) for v in values):
+        process_opener().prefetch(values)

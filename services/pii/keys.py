@@ -3,6 +3,7 @@ Orders tab's ``Opener``. Only these two hold data keys; nothing else ever sees c
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -87,51 +88,66 @@ class Opener:
         self.cache_size = cache_size
         self.cache_seconds = cache_seconds
         self.clock = clock
+        self._lock = threading.RLock()  # the writer opens from several threads and prefetches from another
         self._keys: OrderedDict[str, bytes | None] = OrderedDict()
         self._cached_at: dict[str, float] = {}
         self._reasons: dict[str, str] = {}
 
     def _expire(self) -> None:
         horizon = self.clock() - self.cache_seconds
-        while self._keys:
-            oldest = next(iter(self._keys))
-            if self._cached_at[oldest] > horizon:
-                return
-            self.forget(oldest)
+        with self._lock:
+            while self._keys:
+                oldest = next(iter(self._keys))
+                if self._cached_at[oldest] > horizon:
+                    return
+                self.forget(oldest)
 
     def prefetch(self, values: Iterable[str | None]) -> None:
-        """Load the keys of every sealed value in ``values`` with one query."""
+        """Load the keys of every sealed value in ``values`` with one query (the store is read
+        outside the cache's lock)."""
         self._expire()
-        kids = {Sealed.parse(v).kid for v in values if v is not None and is_sealed(v)} - set(self._keys)
+        wanted = {Sealed.parse(v).kid for v in values if v is not None and is_sealed(v)}
+        with self._lock:
+            kids = wanted - set(self._keys)
+        self._load(kids)
+
+    def _load(self, kids: set[str]) -> dict[str, bytes | None]:
+        """Read ``kids``' keys from the store and cache them; the keys read (None: erased or unknown)."""
         if not kids:
-            return
+            return {}
         found = self.store.data_keys(kids)
         erased = [k for k in kids if found.get(k) is None]
-        for kid, erasure in self.store.erasures(erased).items():
-            self._reasons[kid] = erasure.reason
-        for kid in kids:
-            self._remember(kid, found.get(kid))
+        reasons = {kid: erasure.reason for kid, erasure in self.store.erasures(erased).items()}
+        with self._lock:
+            self._reasons.update(reasons)
+            for kid in kids:
+                self._remember(kid, found.get(kid))
+        return {kid: found.get(kid) for kid in kids}
 
     def _remember(self, kid: str, key: bytes | None) -> None:
-        self._keys[kid] = key
-        self._keys.move_to_end(kid)  # insertion order is load order: _expire drops from the front
-        self._cached_at[kid] = self.clock()
-        while len(self._keys) > self.cache_size:
-            self.forget(next(iter(self._keys)))
+        with self._lock:
+            self._keys[kid] = key
+            self._keys.move_to_end(kid)  # insertion order is load order: _expire drops from the front
+            self._cached_at[kid] = self.clock()
+            while len(self._keys) > self.cache_size:
+                self.forget(next(iter(self._keys)))
 
     def forget(self, kid: str) -> None:
-        self._keys.pop(kid, None)
-        self._cached_at.pop(kid, None)
-        self._reasons.pop(kid, None)
+        with self._lock:
+            self._keys.pop(kid, None)
+            self._cached_at.pop(kid, None)
+            self._reasons.pop(kid, None)
 
     def open(self, value: str) -> str | None:
         if not is_sealed(value):
             return value
         sealed = Sealed.parse(value)
         self._expire()
-        if sealed.kid not in self._keys:
-            self.prefetch([value])
-        key = self._keys.get(sealed.kid)
+        with self._lock:
+            known = sealed.kid in self._keys
+            key = self._keys.get(sealed.kid)
+        if not known:  # as read now, even if a concurrent load evicts it from the cache meanwhile
+            key = self._load({sealed.kid})[sealed.kid]
         return open_sealed(key, sealed) if key is not None else None
 
     def reveal(self, value: str | None) -> str | None:

@@ -127,3 +127,38 @@ def test_without_the_kek_erased_values_read_as_removed_and_others_refuse(keystor
     assert blind.reveal(gone.data.order.buyer_name) == REMOVED
     with pytest.raises(NoKeyRing):
         blind.reveal(kept.data.order.buyer_name)
+
+
+class CountingStore:
+    """A key store that counts its queries (the opener's only I/O)."""
+
+    def __init__(self, store: KeyStore) -> None:
+        self.store, self.queries = store, 0
+
+    def data_keys(self, kids: object) -> object:
+        self.queries += 1
+        return self.store.data_keys(kids)  # type: ignore[arg-type]
+
+    def erasures(self, kids: object) -> object:
+        return self.store.erasures(kids)  # type: ignore[arg-type]
+
+
+def sealed_order(n: int) -> AmazonOrderChangedV3:
+    order_id = f"111-000000{n}-0000001"
+    data = AmazonOrderChangedDataV3(store_id="s1", observed_at=T0,
+                                    order=pii_order().model_copy(update={"amazon_order_id": order_id}))
+    event: AmazonOrderChangedV3 = AmazonOrderChangedV3.build(key=kid_for("s1", order_id), occurred_at=T0,
+                                                             producer="poller", identity=(n,), data=data)
+    return event
+
+
+def test_a_batch_prefetch_reads_every_key_in_one_query_and_opening_reads_none(keystore: KeyStore) -> None:
+    sealer = Sealer(keystore)
+    sealed = [sealer.seal_fact(sealed_order(n)).data.order for n in range(5)]
+    assert len({kid_for("s1", o.amazon_order_id) for o in sealed}) == 5
+    counting = CountingStore(keystore)
+    opener = Opener(counting)  # type: ignore[arg-type]
+    opener.prefetch(v for o in sealed for v in pii_values(o))
+    assert counting.queries == 1
+    assert [opener.open_order(o).buyer_name for o in sealed] == [NAME] * 5
+    assert counting.queries == 1  # every key came from the batch
