@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, literal, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, literal, select, text, tuple_
 
 from schemas.types import FulfillmentChannel, MagentoState, TabStatus
 from services.orders_tab.models import LogRow, OffsetRow, OrderRow, StoreRow
@@ -196,43 +196,61 @@ def keyset_values(q: GridQuery, row: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(row[c.name] for c in sort_order(q))
 
 
-def _after(q: GridQuery, after: tuple[Any, ...]) -> ColumnElement[bool]:
-    """Rows strictly after ``after`` in the grid's order. A NULL sorts as the largest value (last
-    ascending, first descending: PostgreSQL's default, so its indexes serve both directions)."""
+def _after(q: GridQuery, after: tuple[Any, ...]) -> list[ColumnElement[bool]]:
+    """Rows strictly after ``after`` in the grid's order, as segments read one after the other. A
+    NULL sorts as the largest value (last ascending, first descending: PostgreSQL's default, so its
+    indexes serve both directions). Each segment is one range of the (column, ties) index, so
+    PostgreSQL seeks to it: an ``OR`` of the non-NULL range and the NULLs would make it read every
+    row before the cursor (page 1,000 sorted by buyer name)."""
     cols = sort_order(q)
     desc = q.direction is Direction.DESC
     if q.sort is SortKey.PURCHASE_DATE:  # no NULLs
-        return tuple_(*cols) < tuple_(*after) if desc else tuple_(*cols) > tuple_(*after)
+        return [tuple_(*cols) < tuple_(*after) if desc else tuple_(*cols) > tuple_(*after)]
     lead, value = cols[0], after[0]
     tie_cols, tie_vals = tuple_(*cols[1:]), tuple_(*after[1:])
     tie_after = tie_cols < tie_vals if desc else tie_cols > tie_vals
-    if value is None:
-        return or_(lead.is_not(None), and_(lead.is_(None), tie_after)) if desc else and_(lead.is_(None), tie_after)
+    if value is None:  # inside the NULLs: first descending, last ascending
+        return [and_(lead.is_(None), tie_after), lead.is_not(None)] if desc else [and_(lead.is_(None), tie_after)]
     if desc:
-        return and_(lead.is_not(None), tuple_(*cols) < tuple_(*after))
-    return or_(tuple_(*cols) > tuple_(*after), lead.is_(None))
+        return [and_(lead.is_not(None), tuple_(*cols) < tuple_(*after))]
+    # A row comparison with a NULL column is never true: the first segment holds no NULLs.
+    return [tuple_(*cols) > tuple_(*after), lead.is_(None)]
 
 
-def _page(q: GridQuery, where: ColumnElement[bool], after: tuple[Any, ...] | None, limit: int,
-          columns: list[Any] | None = None) -> Select[Any]:
-    """Rows matching ``where`` after the keyset ``after``, in the grid's order, at most ``limit``."""
+def _page(q: GridQuery, where: ColumnElement[bool], limit: int, columns: list[Any] | None = None) -> Select[Any]:
+    """Rows matching ``where`` in the grid's order, at most ``limit``."""
     cols = sort_order(q)
     if q.direction is Direction.DESC:
         order_by = [c.desc().nulls_first() for c in cols]
     else:
         order_by = [c.asc().nulls_last() for c in cols]
-    page_where = where if after is None else and_(where, _after(q, after))
-    return select(*(columns or [OrderRow.__table__])).where(page_where).order_by(*order_by).limit(limit)
+    return select(*(columns or [OrderRow.__table__])).where(where).order_by(*order_by).limit(limit)
+
+
+def _rows_after(conn: Connection, q: GridQuery, where: ColumnElement[bool], after: tuple[Any, ...] | None,
+                limit: int, columns: list[Any] | None = None) -> list[dict[str, Any]]:
+    """At most ``limit`` rows matching ``where`` after the keyset ``after`` (from the first row
+    without one), in the grid's order: each segment of ``_after`` in turn until the page is full."""
+    if after is None:
+        return [dict(r._mapping) for r in conn.execute(_page(q, where, limit, columns))]
+    rows: list[dict[str, Any]] = []
+    for segment in _after(q, after):
+        stmt = _page(q, and_(where, segment), limit - len(rows), columns)
+        rows += [dict(r._mapping) for r in conn.execute(stmt)]
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 def grid(conn: Connection, q: GridQuery) -> GridPage:
     """One page: after ``q.after`` (keyset, any depth at the cost of the first page) or, for
     ``page`` > 1 without a keyset, by offset (kept for links to a page number)."""
     where = and_(true_(), *conditions(q))
-    stmt = _page(q, where, q.after, q.page_size + 1)
     if q.after is None and q.page > 1:
-        stmt = stmt.offset((q.page - 1) * q.page_size)
-    rows = [dict(r._mapping) for r in conn.execute(stmt)]
+        stmt = _page(q, where, q.page_size + 1).offset((q.page - 1) * q.page_size)
+        rows = [dict(r._mapping) for r in conn.execute(stmt)]
+    else:
+        rows = _rows_after(conn, q, where, q.after, q.page_size + 1)
     more = len(rows) > q.page_size
     rows = rows[: q.page_size]
     # "buyer name contains" can only use its trigram index through a bitmap scan
@@ -266,7 +284,7 @@ def every_row(conn: Connection, q: GridQuery, chunk: int = EXPORT_CHUNK) -> Iter
     where = and_(true_(), *conditions(q))
     after: tuple[Any, ...] | None = None
     while True:
-        rows = [dict(r._mapping) for r in conn.execute(_page(q, where, after, chunk, ROW_COLUMNS))]
+        rows = _rows_after(conn, q, where, after, chunk, ROW_COLUMNS)
         yield from rows
         if len(rows) < chunk:
             return
