@@ -12,7 +12,14 @@ from kafka.errors import KafkaConfigurationError, KafkaError
 from schemas import Event, encode
 from services.common import broker_quirks
 from services.common.kafka_security import client_options, refusal
-from services.common.retry import BROKER_CONNECT, GROUP_COORDINATOR, RetriesExhausted, retry_call
+from services.common.retry import (
+    BROKER_CONNECT,
+    GROUP_COORDINATOR,
+    TOPIC_DESCRIBED,
+    RetriesExhausted,
+    poll_until,
+    retry_call,
+)
 from services.common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -72,8 +79,27 @@ def make_consumer(settings: Settings, group_id: str | None, topics: Iterable[str
     consumer = _retry_connect(lambda: KafkaConsumer(**opts), settings, timeout_s)
     topics = list(topics)
     if topics:
-        consumer.subscribe(topics)
+        subscribe(consumer, topics)
     return consumer
+
+
+def subscribe(consumer: KafkaConsumer, topics: Iterable[str], listener: Any = None,
+              timeout_s: float = 10.0) -> None:
+    """Subscribe ``consumer`` once its metadata holds every topic's partitions. A group's assignment
+    is made from the leader's metadata: a consumer that joins before its first metadata answer gets
+    no partitions of the topics missing there ("No partition metadata for topic"), and kafka-python
+    only makes up for it when a later metadata answer differs. Topics still unknown after
+    ``timeout_s`` are named in a warning and subscribed all the same (they are assigned once created)."""
+    topics = list(topics)
+    missing = poll_until(TOPIC_DESCRIBED.within(timeout_s),
+                         lambda: [t for t in topics if not consumer.partitions_for_topic(t)], done=lambda m: not m)
+    if missing:
+        log.warning("the broker describes no partitions for %s yet; create them with `sales-channel topics "
+                    "create` (this consumer is assigned their partitions once they exist)", missing)
+    if listener is None:
+        consumer.subscribe(topics)
+    else:
+        consumer.subscribe(topics, listener=listener)
 
 
 def publish(producer: KafkaProducer, topic: str, event: Event) -> Any:
@@ -91,7 +117,7 @@ def publish_sync(producer: KafkaProducer, topic: str, events: Iterable[Event],
     return len(futures)
 
 
-__all__ = ["BrokerUnavailable", "KafkaError", "make_consumer", "make_producer", "publish", "publish_sync"]
+__all__ = ["BrokerUnavailable", "KafkaError", "make_consumer", "make_producer", "publish", "publish_sync", "subscribe"]
 
 
 def group_member_count(admin: KafkaAdminClient, group_id: str, timeout_s: float = 30.0) -> int:

@@ -32,7 +32,7 @@ from schemas import DecodeError, Event, decode
 from schemas.envelope import split_order_key
 from schemas.topics import MAGENTO_RESULTS
 from services.common.deadletters import DeadLetters
-from services.common.kafka import publish
+from services.common.kafka import publish, subscribe
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH
 from services.common.retry import LEDGER_RECONNECT, RetriesExhausted, retry_call
@@ -98,7 +98,7 @@ class WriterLoop:
         self.sleep: Callable[[float], None] = time.sleep  # between runs of a handler (tests: no wait)
 
     def subscribe(self, topics: list[str]) -> None:
-        self.consumer.subscribe(topics, listener=_Listener(self))
+        subscribe(self.consumer, topics, listener=_Listener(self))
 
     # --- consumer thread ---------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from schemas import DecodeError, Event
 from schemas.events.lifecycle import OrderStateChangedV1
 from schemas.topics import ORDER_LIFECYCLE, ORDER_VIEW, PII_ERASURES, POLLER_SYNC, PREFIX, STORES
 from services.common.db import get_engine
-from services.common.kafka import end_offsets, make_consumer
+from services.common.kafka import end_offsets, make_consumer, subscribe
 from services.common.lag import export_consumer_lag
 from services.common.logging import get_logger
 from services.common.settings import Settings
@@ -102,7 +102,7 @@ class Projector:
             self.consumer.assign(self._all_partitions())
             self.seek_to_stored(self.consumer.assignment())
         else:
-            self.consumer.subscribe(list(topics), listener=_SeekOnAssign(self))
+            subscribe(self.consumer, list(topics), listener=_SeekOnAssign(self))
 
     def _all_partitions(self, timeout_s: float = 15.0) -> list[TopicPartition]:
         parts: list[TopicPartition] = []

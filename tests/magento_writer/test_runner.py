@@ -33,6 +33,9 @@ class FakeConsumer:
     def subscribe(self, topics: list[str], listener: Any = None) -> None:
         self.listener = listener
 
+    def partitions_for_topic(self, topic: str) -> set[int]:
+        return {TP.partition} if topic == TOPIC else set()
+
     def assignment(self) -> set[TopicPartition]:
         return {TP}
 
