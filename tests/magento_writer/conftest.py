@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -86,6 +88,15 @@ def writer(writer_settings: Settings) -> Iterator[InProcessWriter]:
         w.stop()
 
 
+def _writer_threads() -> str:
+    """Where each in-process writer thread and each kafka-python IO thread stands: a wait that timed
+    out says why the writer said nothing (a writer once sat in poll() waiting on its IO thread)."""
+    frames = sys._current_frames()
+    stacks = [f"--- thread {t.name}:\n" + "".join(traceback.format_stack(frames[t.ident])[-12:])
+              for t in threading.enumerate() if t.name.startswith(("writer", "kafka-io")) and t.ident in frames]
+    return "in-process writer threads:\n" + ("\n".join(stacks) if stacks else "none")
+
+
 class Bus:
     """Publishes commands/facts and waits for the writer's results of one order key."""
 
@@ -106,7 +117,10 @@ class Bus:
     def wait(
         self, key: str, predicate: Callable[[list[Event]], bool], timeout: float = 45.0, what: str = "results"
     ) -> list[Event]:
-        self.results.wait_for(lambda events: predicate([e for e in events if e.key == key]), timeout, what)
+        try:
+            self.results.wait_for(lambda events: predicate([e for e in events if e.key == key]), timeout, what)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{_writer_threads()}") from None
         return [e for e in self.results.events if e.key == key]
 
     def close(self) -> None:
