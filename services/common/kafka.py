@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -102,6 +103,27 @@ def subscribe(consumer: KafkaConsumer, topics: Iterable[str], listener: Any = No
         consumer.subscribe(topics, listener=listener)
 
 
+def poll(consumer: KafkaConsumer, timeout_ms: int, max_records: int | None = None) -> dict[Any, list[Any]]:
+    """``consumer.poll``, where a retriable broker error is a poll that returned nothing. kafka-python
+    raises out of ``poll()`` when, say, the group coordinator's node is down and its connection is
+    refused (a broker restart, a partition leader killed); the next poll finds the new coordinator."""
+    try:
+        return consumer.poll(timeout_ms=timeout_ms, max_records=max_records)  # type: ignore[no-any-return]
+    except KafkaError as exc:
+        if not exc.retriable:
+            raise
+        now = time.monotonic()
+        if now - _poll_warned[0] >= POLL_WARN_EVERY_S:  # a broker outage is said by BrokerWatch
+            _poll_warned[0] = now
+            log.warning("poll failed, polling again (said at most once a minute): %s: %s", type(exc).__name__, exc)
+        time.sleep(min(timeout_ms, 500) / 1000)
+        return {}
+
+
+POLL_WARN_EVERY_S = 60.0
+_poll_warned = [-POLL_WARN_EVERY_S]
+
+
 def publish(producer: KafkaProducer, topic: str, event: Event) -> Any:
     """Send one event keyed by its key; returns the send future."""
     return producer.send(topic, key=event.key, value=encode(event))
@@ -117,7 +139,8 @@ def publish_sync(producer: KafkaProducer, topic: str, events: Iterable[Event],
     return len(futures)
 
 
-__all__ = ["BrokerUnavailable", "KafkaError", "make_consumer", "make_producer", "publish", "publish_sync", "subscribe"]
+__all__ = ["BrokerUnavailable", "KafkaError", "make_consumer", "make_producer", "poll", "publish", "publish_sync",
+           "subscribe"]
 
 
 def group_member_count(admin: KafkaAdminClient, group_id: str, timeout_s: float = 30.0) -> int:

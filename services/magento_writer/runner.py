@@ -32,7 +32,7 @@ from schemas import DecodeError, Event, decode
 from schemas.envelope import split_order_key
 from schemas.topics import MAGENTO_RESULTS
 from services.common.deadletters import DeadLetters
-from services.common.kafka import publish, subscribe
+from services.common.kafka import poll, publish, subscribe
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH
 from services.common.retry import LEDGER_RECONNECT, RetriesExhausted, retry_call
@@ -110,10 +110,8 @@ class WriterLoop:
                 self._start_ready()
                 self._backpressure()
                 outstanding = len(self.scheduler)
-                batches = self.consumer.poll(
-                    timeout_ms=POLL_BUSY_MS if outstanding else POLL_IDLE_MS,
-                    max_records=max(self.capacity - outstanding, 1),
-                )
+                batches = poll(self.consumer, POLL_BUSY_MS if outstanding else POLL_IDLE_MS,
+                               max(self.capacity - outstanding, 1))
                 accepted = [event for records in batches.values() for record in records
                             if (event := self._accept(record)) is not None]
                 if accepted and self.on_batch is not None:

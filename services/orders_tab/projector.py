@@ -24,7 +24,7 @@ from schemas import DecodeError, Event
 from schemas.events.lifecycle import OrderStateChangedV1
 from schemas.topics import ORDER_LIFECYCLE, ORDER_VIEW, PII_ERASURES, POLLER_SYNC, PREFIX, STORES
 from services.common.db import get_engine
-from services.common.kafka import end_offsets, make_consumer, subscribe
+from services.common.kafka import end_offsets, make_consumer, poll, subscribe
 from services.common.lag import export_consumer_lag
 from services.common.logging import get_logger
 from services.common.settings import Settings
@@ -210,7 +210,7 @@ class Projector:
 
     def step(self, stats: RunStats, timeout_ms: int = 500) -> int:
         """Poll once and apply what came; returns the number of records polled."""
-        polled = self.consumer.poll(timeout_ms=timeout_ms, max_records=self.max_batch)
+        polled = poll(self.consumer, timeout_ms, self.max_batch)
         records = [r for recs in polled.values() for r in recs]
         if records:
             started = time.perf_counter()
