@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
+from typing import Any
 
 from kafka import KafkaProducer
 
+from schemas import DecodeError, Event, decode
 from schemas.events.deadletter import DeadLetterData, DeadLetterV1
 from schemas.topics import dead_letter_topic
 from services.common.kafka import publish
@@ -74,3 +76,19 @@ class DeadLetters:
                             offset=offset)
         publish(self.producer, self.topic, event).get(timeout=30)
         return event
+
+    def record_input(self, record: Any, error: BaseException, reason: str | None = None) -> DeadLetterV1:
+        """The dead letter of a consumed record (kafka-python's ``ConsumerRecord``), dated by the
+        record so that its replay yields the same dead letter."""
+        return self.record(reason=(reason or str(error))[:500], error=error, raw_key=record.key,
+                           raw_value=record.value, source_topic=record.topic, partition=record.partition,
+                           offset=record.offset, occurred_at=record_time(record.timestamp))
+
+    def decode(self, record: Any) -> Event | None:
+        """The event in a consumed record, or ``None`` once a record that is no known event
+        (poison, a version this code cannot read) is dead-lettered."""
+        try:
+            return decode(record.value)
+        except DecodeError as exc:
+            self.record_input(record, exc)
+            return None

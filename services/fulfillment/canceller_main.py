@@ -15,11 +15,12 @@ from collections import defaultdict
 
 from kafka import TopicPartition
 
-from schemas import Event, decode
+from schemas import Event
 from schemas.events.fulfillment import AmazonCancelRequestedV1, MagentoCancellationRecordedV1
 from schemas.topics import AMAZON_CONFIRMATIONS, MAGENTO_FULFILLMENT, PREFIX, USER_REQUESTS
 from services.common.db import upgrade
-from services.common.kafka import make_consumer, make_producer, publish_sync
+from services.common.deadletters import DeadLetters
+from services.common.kafka import make_consumer, make_producer, poll, publish_sync
 from services.common.logging import get_logger
 from services.common.metrics import serve
 from services.common.settings import Settings
@@ -32,6 +33,7 @@ from services.fulfillment.stores import follow_stores
 
 log = get_logger(__name__)
 GROUP_ID = f"{PREFIX}.amazon-canceller"
+SERVICE = "shipment_confirmer"  # Amazon's write side: its topic and dead letters
 BATCH_WINDOW_S = 5.0
 RETRY_PAUSE_S = 30.0
 
@@ -51,6 +53,7 @@ def run(settings: Settings) -> None:
     serve(settings.metrics_port)
     producer = make_producer(settings)
     consumer = make_consumer(settings, GROUP_ID, [USER_REQUESTS, MAGENTO_FULFILLMENT])
+    dead_letters = DeadLetters(producer, SERVICE)
     loop = asyncio.new_event_loop()
     client = ShipmentsClient(lwa_token_url=settings.lwa_token_url)
     canceller = Canceller(client, store_for, feeds=CancellationFeeds(settings.database_url))
@@ -66,10 +69,11 @@ def run(settings: Settings) -> None:
     window_started: float | None = None
     try:
         while not stopping["now"]:
-            for tp, records in consumer.poll(1000).items():
+            for tp, records in poll(consumer, 1000).items():
                 first_offsets.setdefault(tp, records[0].offset)
                 for record in records:
-                    request = request_of(decode(record.value))
+                    event = dead_letters.decode(record)
+                    request = request_of(event) if event is not None else None
                     if request is not None:
                         pending[request.data.store_id].append(request)
                         window_started = window_started or time.monotonic()

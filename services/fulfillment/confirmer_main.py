@@ -9,9 +9,10 @@ import time
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import CommitFailedError
 
-from schemas import Event, decode
+from schemas import Event
 from schemas.topics import AMAZON_CONFIRMATIONS, MAGENTO_FULFILLMENT, PREFIX
-from services.common.kafka import make_consumer, make_producer, publish_sync
+from services.common.deadletters import DeadLetters
+from services.common.kafka import make_consumer, make_producer, poll, publish_sync
 from services.common.logging import get_logger
 from services.common.metrics import serve
 from services.common.retry import SHIPMENT_DEFERRED
@@ -23,6 +24,7 @@ from services.fulfillment.stores import follow_stores
 
 log = get_logger(__name__)
 GROUP_ID = f"{PREFIX}.shipment-confirmer"
+SERVICE = "shipment_confirmer"
 
 
 def run(settings: Settings) -> None:
@@ -30,6 +32,7 @@ def run(settings: Settings) -> None:
     serve(settings.metrics_port)
     producer = make_producer(settings)
     consumer = make_consumer(settings, GROUP_ID, [MAGENTO_FULFILLMENT])
+    dead_letters = DeadLetters(producer, SERVICE)
     loop = asyncio.new_event_loop()
     client = ShipmentsClient(lwa_token_url=settings.lwa_token_url)
     facts = FactsReader(settings)
@@ -41,14 +44,17 @@ def run(settings: Settings) -> None:
     deferred = 0  # consecutive deferrals: the pause grows under the SHIPMENT_DEFERRED policy
     try:
         while not stopping["now"]:
-            batch = consumer.poll(1000)
+            batch = poll(consumer, 1000)
             if batch:
                 facts.catch_up()  # Amazon's facts written before these shipments, read first
             for tp, records in batch.items():
                 outcomes: list[Event] = []
                 for record in records:
+                    event = dead_letters.decode(record)
+                    if event is None:
+                        continue
                     try:
-                        out = loop.run_until_complete(confirmer.handle(decode(record.value)))
+                        out = loop.run_until_complete(confirmer.handle(event))
                     except TryLater as exc:
                         deferred += 1
                         pause = SHIPMENT_DEFERRED.delay(deferred)

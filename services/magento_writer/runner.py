@@ -135,15 +135,7 @@ class WriterLoop:
             event = decode(record.value)
             store, _ = split_order_key(event.key)
         except (DecodeError, ValueError) as exc:
-            self.dead_letters.record(
-                reason=str(exc)[:500],
-                error=exc,
-                raw_key=record.key,
-                raw_value=record.value,
-                source_topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-            )
+            self.dead_letters.record_input(record, exc)
             self.offsets.finished(tp, record.offset)
             return None
         if not self.handles(event):

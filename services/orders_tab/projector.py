@@ -154,15 +154,7 @@ class Projector:
                 from services.common.kafka import make_producer
 
                 self._dead_letters = DeadLetters(make_producer(self.settings), SERVICE)
-            self._dead_letters.record(
-                reason="undecodable event",
-                error=exc,
-                raw_key=record.key,
-                raw_value=record.value,
-                source_topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-            )
+            self._dead_letters.record_input(record, exc, reason="undecodable event")
         except Exception as dl_exc:  # never stop the projection for a dead-letter failure
             log.error("dead_letter_failed", error=str(dl_exc), topic=record.topic, offset=record.offset)
 

@@ -6,7 +6,9 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas import decode
+from kafka.consumer.fetcher import ConsumerRecord
+
+from schemas import decode, encode
 from schemas.events.deadletter import DeadLetterV1
 from schemas.topics import dead_letter_topic
 from services.common.deadletters import DeadLetters, b64, dead_letter, record_time
@@ -98,3 +100,30 @@ def test_the_sink_dates_a_letter_now_when_no_time_is_given() -> None:
     before = datetime.now(UTC)
     event = DeadLetters(producer, "poller").record(reason="r", error="E")  # type: ignore[arg-type]
     assert before <= event.occurred_at <= datetime.now(UTC)
+
+
+def test_a_consumed_record_that_is_no_event_is_dead_lettered_by_its_position_and_time() -> None:
+    poison = ConsumerRecord(topic="orders", partition=3, leader_epoch=0, offset=17,
+                            timestamp=int(T0.timestamp() * 1000), timestamp_type=0, key=b"us-main:A1",
+                            value=b'{"type": "order.fact", "v": 99', headers=[], checksum=None,
+                            serialized_key_size=10, serialized_value_size=30, serialized_header_size=-1)
+    producer = FakeProducer()
+    sink = DeadLetters(producer, "shipment_confirmer")  # type: ignore[arg-type]
+    assert sink.decode(poison) is None
+    [(topic, key, value)] = producer.sent
+    letter = decode(value)
+    assert isinstance(letter, DeadLetterV1) and topic == dead_letter_topic("shipment_confirmer")
+    assert (letter.data.source_topic, letter.data.source_partition, letter.data.source_offset) == ("orders", 3, 17)
+    assert letter.data.error_type == "DecodeError" and letter.occurred_at == T0 and key == "us-main:A1"
+    assert base64.b64decode(letter.data.raw_value or "") == poison.value
+    assert sink.decode(poison) is None and decode(producer.sent[1][2]).event_id == letter.event_id  # same on replay
+
+
+def test_a_consumed_event_is_decoded_and_nothing_is_dead_lettered() -> None:
+    event = letter()
+    record = ConsumerRecord(topic="t", partition=0, leader_epoch=0, offset=1, timestamp=0, timestamp_type=0,
+                            key=None, value=encode(event), headers=[], checksum=None, serialized_key_size=-1,
+                            serialized_value_size=1, serialized_header_size=-1)
+    producer = FakeProducer()
+    assert DeadLetters(producer, "poller").decode(record) == event  # type: ignore[arg-type]
+    assert producer.sent == []

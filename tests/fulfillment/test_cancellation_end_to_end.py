@@ -25,6 +25,7 @@ from schemas import Event, decode
 from schemas.events.fulfillment import AmazonCancellationV1, AmazonCancelRequestedV1, MagentoCancellationRecordedV1
 from schemas.topics import AMAZON_CONFIRMATIONS, MAGENTO_FULFILLMENT
 from schemas.types import AmazonStatus, StoreConfig, TabStatus
+from services.common.deadletters import DeadLetters
 from services.common.kafka import make_consumer, make_producer, publish_sync
 from services.common.retry import RetryPolicy
 from services.common.settings import Settings
@@ -90,6 +91,7 @@ def test_canceling_in_magento_reaches_amazon_once_and_a_shipped_order_is_refused
     assert magento_client.cancel_order("default", by_amazon_mid) is True
 
     producer = make_producer(topics)
+    dead_letters = DeadLetters(producer, "shipment_confirmer")
     group = f"canceller-{uuid.uuid4().hex[:6]}"
     consumer = make_consumer(topics, group, [MAGENTO_FULFILLMENT])
     outcomes_in = make_consumer(topics, f"log-{uuid.uuid4().hex[:6]}", [AMAZON_CONFIRMATIONS])
@@ -119,7 +121,9 @@ def test_canceling_in_magento_reaches_amazon_once_and_a_shipped_order_is_refused
             requests: list[AmazonCancelRequestedV1] = []
             for records in consumer.poll(500).values():
                 for record in records:
-                    event = decode(record.value)
+                    event = dead_letters.decode(record)  # as the service does: another test's poison
+                    if event is None:
+                        continue
                     request = request_of(event)
                     if isinstance(event, MagentoCancellationRecordedV1) and event.data.amazon_order_id in ours:
                         seen.append(event)

@@ -18,10 +18,11 @@ from kafka.errors import CommitFailedError
 from sandbox._server import serve_in_thread
 from sandbox.spapi import SandboxState
 from sandbox.spapi.server import create_app as spapi_app
-from schemas import Event, decode
+from schemas import Event
 from schemas.events.fulfillment import ShipmentConfirmationV1
 from schemas.topics import AMAZON_CONFIRMATIONS, MAGENTO_FULFILLMENT
 from schemas.types import StoreConfig
+from services.common.deadletters import DeadLetters
 from services.common.kafka import make_consumer, make_producer, publish_sync
 from services.common.retry import RetryPolicy
 from services.common.settings import Settings
@@ -83,6 +84,7 @@ def test_two_packages_then_a_corrected_tracking_number(
     second = ship("SKU-2", 1, "9400111", "usps")
 
     producer = make_producer(topics)
+    dead_letters = DeadLetters(producer, "shipment_confirmer")
     group = f"confirmer-{uuid.uuid4().hex[:6]}"
     consumer = make_consumer(topics, group, [MAGENTO_FULFILLMENT])
     client = ShipmentsClient(lwa_token_url=f"{surl}/auth/o2/token", limits=RateLimits(),
@@ -105,7 +107,10 @@ def test_two_packages_then_a_corrected_tracking_number(
             batch: list[Event] = []
             for records in consumer.poll(500).values():
                 for record in records:
-                    out = loop.run_until_complete(confirmer.handle(decode(record.value)))
+                    event = dead_letters.decode(record)  # as the service does: another test's poison
+                    if event is None:
+                        continue
+                    out = loop.run_until_complete(confirmer.handle(event))
                     if out is not None and out.data.amazon_order_id == amazon.order_id:
                         batch.append(out)
             publish(batch)
@@ -176,6 +181,7 @@ def test_no_echo_and_faults_leave_each_package_once(
     assert resp.status_code == 200, resp.text
 
     producer = make_producer(topics)
+    dead_letters = DeadLetters(producer, "shipment_confirmer")
     consumer = make_consumer(topics, f"confirmer-{uuid.uuid4().hex[:6]}", [MAGENTO_FULFILLMENT])
     client = ShipmentsClient(lwa_token_url=f"{surl}/auth/o2/token", limits=RateLimits(),
                              policy=RetryPolicy(max_attempts=6, base_s=0.05, cap_s=0.2),
@@ -197,7 +203,10 @@ def test_no_echo_and_faults_leave_each_package_once(
             assert loop.time() < deadline, outcomes
             for records in consumer.poll(500).values():
                 for record in records:
-                    out = loop.run_until_complete(confirmer.handle(decode(record.value)))
+                    event = dead_letters.decode(record)  # as the service does: another test's poison
+                    if event is None:
+                        continue
+                    out = loop.run_until_complete(confirmer.handle(event))
                     if out is not None and out.data.amazon_order_id in ours:
                         outcomes[out.data.amazon_order_id] = out
             commit(consumer)
