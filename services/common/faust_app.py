@@ -22,6 +22,7 @@ from services.common import broker_quirks
 from services.common.kafka import end_offsets
 from services.common.kafka_security import faust_options
 from services.common.settings import Settings
+from services.common.topic_admin import cluster_replication
 
 
 def worker_datadir(settings: Settings, service: str) -> Path:
@@ -41,6 +42,30 @@ ROCKSDB_OPTIONS: dict[str, int] = {
     "block_cache_size": 4 * 1024**2,
     "block_cache_compressed_size": 1 * 1024**2,
 }
+
+
+def worker_options(settings: Settings, service: str) -> dict[str, Any]:
+    """What every Faust worker of ours shares: its store and directory, the order topics' partition
+    count and the cluster's replication, no standby replicas (each worker recovers its own partitions
+    from its store and changelog; the reserver's sweeper must see only its active ones), at-least-once,
+    the group timeouts of ``Settings``, raw keys and values (the producers' murmur2 partitions) and
+    no web server (``/metrics`` and ``/healthz`` are ours). Asks the cluster for its size."""
+    return dict(
+        store=settings.faust_store,
+        datadir=str(worker_datadir(settings, service)),
+        topic_partitions=settings.order_topic_partitions,
+        topic_replication_factor=cluster_replication(settings),
+        table_standby_replicas=0,
+        processing_guarantee="at_least_once",
+        broker_session_timeout=settings.kafka_session_timeout_ms / 1000,
+        broker_heartbeat_interval=settings.kafka_heartbeat_interval_ms / 1000,
+        broker_rebalance_timeout=settings.kafka_rebalance_timeout_ms / 1000,
+        broker_max_poll_interval=settings.kafka_max_poll_interval_ms / 1000,
+        consumer_auto_offset_reset="earliest",
+        key_serializer="raw",
+        value_serializer="raw",
+        web_enabled=False,
+    )
 
 
 def table_options(settings: Settings) -> dict[str, int]:

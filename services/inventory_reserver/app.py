@@ -14,7 +14,7 @@ import faust
 from faust.types import TP
 
 from schemas import DecodeError, topics
-from services.common.faust_app import App, table_options, worker_datadir
+from services.common.faust_app import App, table_options, worker_options
 from services.common.logging import get_logger
 from services.common.metrics import HEALTH
 from services.common.output_producer import OutputProducer
@@ -22,7 +22,6 @@ from services.common.partitioned_table import PartitionedTable
 from services.common.records import InputRecord
 from services.common.settings import Settings
 from services.common.skipped_records import SkippedRecords
-from services.common.topic_admin import cluster_replication
 from services.inventory_reserver import metrics
 from services.inventory_reserver.partitions import partition_for
 from services.inventory_reserver.processor import Reserver
@@ -83,20 +82,7 @@ def build_app(settings: Settings) -> ReserverApp:
     app = App(
         app_id(),
         settings,  # brokers, TLS and SASL (services/common/kafka_security.py)
-        store=settings.faust_store,
-        datadir=str(worker_datadir(settings, "inventory-reserver")),
-        topic_partitions=n,
-        topic_replication_factor=cluster_replication(settings),
-        table_standby_replicas=0,  # the sweeper must only see this worker's active partitions
-        processing_guarantee="at_least_once",
-        broker_session_timeout=settings.kafka_session_timeout_ms / 1000,
-        broker_heartbeat_interval=settings.kafka_heartbeat_interval_ms / 1000,
-        broker_rebalance_timeout=settings.kafka_rebalance_timeout_ms / 1000,
-        broker_max_poll_interval=settings.kafka_max_poll_interval_ms / 1000,
-        consumer_auto_offset_reset="earliest",
-        key_serializer="raw",
-        value_serializer="raw",
-        web_enabled=False,
+        **worker_options(settings, "inventory-reserver"),
     )
     # Per-order reservation state. ``use_partitioner``: the changelog partition comes from the
     # key (the same murmur2 partitioner as the source topics), so the sweeper may write it too.

@@ -17,13 +17,12 @@ from faust.streams import Stream
 from faust.types import TP
 
 from schemas.topics import PREFIX
-from services.common.faust_app import App, table_options, worker_datadir
+from services.common.faust_app import App, table_options, worker_options
 from services.common.metrics import HEALTH
 from services.common.output_producer import OutputProducer
 from services.common.partitioned_table import PartitionedTable
 from services.common.settings import Settings
 from services.common.skipped_records import SkippedRecords
-from services.common.topic_admin import cluster_replication
 from services.order_processor import metrics
 from services.order_processor.aligner import TimeAligner
 from services.order_processor.checkpoint import Checkpoint
@@ -64,21 +63,8 @@ def build_app(settings: Settings) -> ProcessorApp:
     app = App(
         APP_ID,
         settings,  # brokers, TLS and SASL (services/common/kafka_security.py)
-        store=settings.faust_store,
-        datadir=str(worker_datadir(settings, "order-processor")),
-        topic_partitions=settings.order_topic_partitions,
-        topic_replication_factor=cluster_replication(settings),
-        # No standby copies of other workers' partitions: the status gauge counts every order in
-        # this worker's table, and a restarted worker recovers from its own store + changelog.
-        table_standby_replicas=0,
-        processing_guarantee="at_least_once",
-        broker_session_timeout=settings.kafka_session_timeout_ms / 1000,
-        broker_heartbeat_interval=settings.kafka_heartbeat_interval_ms / 1000,
-        broker_rebalance_timeout=settings.kafka_rebalance_timeout_ms / 1000,
-        broker_max_poll_interval=settings.kafka_max_poll_interval_ms / 1000,
-        consumer_auto_offset_reset="earliest",
+        **worker_options(settings, "order-processor"),
         producer_acks=-1,
-        web_enabled=False,
         # A bounded fetch buffer: Faust polls again only once the agent has taken what it buffered,
         # so a buffer deeper than a few seconds of work exceeds max.poll.interval (10 s in
         # tests) and the member is evicted mid-stream (UnknownMemberId on commit, then a stall).
@@ -87,8 +73,6 @@ def build_app(settings: Settings) -> ProcessorApp:
         # Commits are ours (checkpoint.py), after folding; Faust's own timer and counter are off.
         broker_commit_interval=10**6,
         broker_commit_every=10**12,
-        key_serializer="raw",
-        value_serializer="raw",
     )
     # Catalogue topics are not internal, so Faust never declares them (`topics create` does);
     # only the table changelog and the assignor topic are Faust's own.
