@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.devbroker.process import RunningBroker, free_port, port_open, stop_process, wait_listening
+from services.devbroker.process import ProcessNode, RunningBroker, free_port, port_open, wait_listening
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "kafka"
 POM = DEPLOY_DIR / "pom.xml"
@@ -157,7 +157,7 @@ class TlsListeners:
 
 
 @dataclass
-class KafkaNode:
+class KafkaNode(ProcessNode):
     """One combined broker/controller process of a local KRaft cluster."""
 
     node_id: int
@@ -169,10 +169,6 @@ class KafkaNode:
     host: str = "127.0.0.1"
     tls: TlsListeners | None = None
     proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
 
     @property
     def config_path(self) -> Path:
@@ -242,20 +238,6 @@ class KafkaNode:
         out = open(self.directory / "logs" / "stdout.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(self._java("kafka.Kafka", str(self.config_path), heap=True),
                                      stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL: the crash case, nothing flushed or handed over."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-    def stop(self, timeout_s: float = 30.0) -> None:
-        """Controlled shutdown (SIGTERM), SIGKILL after ``timeout_s``."""
-        if self.proc:
-            stop_process(self.proc, timeout_s)
 
 
 @dataclass

@@ -56,13 +56,39 @@ def stop_process(proc: subprocess.Popen[bytes], timeout_s: float) -> None:
         proc.wait(10)
 
 
+class ProcessNode:
+    """A broker node's process: its pid, whether it runs, SIGKILL and a controlled stop (the
+    node dataclasses hold ``proc``)."""
+
+    proc: subprocess.Popen[bytes] | None
+    stop_timeout_s: float = 30.0
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: the crash case, nothing flushed or handed over."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self, timeout_s: float | None = None) -> None:
+        """Controlled shutdown (SIGTERM), SIGKILL after ``timeout_s``."""
+        if self.proc:
+            stop_process(self.proc, self.stop_timeout_s if timeout_s is None else timeout_s)
+
+
 class Node(Protocol):
     node_id: int
     port: int
 
     def alive(self) -> bool: ...
     def kill(self) -> None: ...
-    def stop(self, timeout_s: float = 30.0) -> None: ...
+    def stop(self, timeout_s: float | None = None) -> None: ...
     def start(self) -> None: ...
 
 

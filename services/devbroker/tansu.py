@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
-from services.devbroker.process import RunningBroker, port_open, stop_process, wait_listening
+from services.devbroker.process import ProcessNode, RunningBroker, port_open, wait_listening
 
 
 def tansu_binary() -> Path:
@@ -23,16 +23,13 @@ def tansu_binary() -> Path:
 
 
 @dataclass
-class TansuNode:
+class TansuNode(ProcessNode):
     host: str
     port: int
     log_path: Path | None
     node_id: int = 1
     proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
+    stop_timeout_s: float = 10.0
 
     def start(self, wait_s: float = 20.0) -> None:
         if port_open(self.host, self.port):
@@ -46,17 +43,6 @@ class TansuNode:
         )
         wait_listening(self.proc, self.host, self.port, "tansu", self.log_path, wait_s)
 
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        if self.proc:
-            stop_process(self.proc, timeout_s)
 
 
 def start_tansu(host: str = "127.0.0.1", port: int = 9092, log_dir: Path | None = None) -> RunningBroker:
