@@ -70,8 +70,12 @@ def list_orders(request: Request, q: Annotated[GridQuery, Depends(grid_query)]) 
 
 @router.get("/orders/{store_id}/{amazon_order_id}", response_model=OrderDetailsOut, summary="Amazon Order Details")
 def order_details(request: Request, store_id: StoreId, amazon_order_id: AmazonOrderId) -> OrderDetailsOut:
-    s = _settings(request)
-    with _engine(request).connect() as conn:
+    return read_details(_engine(request), _settings(request), store_id, amazon_order_id)
+
+
+def read_details(engine: Engine, s: Settings, store_id: str, amazon_order_id: str) -> OrderDetailsOut:
+    """One order's details as the API and the details page show them (404 when there is none)."""
+    with engine.connect() as conn:
         row = query.order(conn, store_id, amazon_order_id)
         if row is None:
             raise HTTPException(404, detail=f"no order {amazon_order_id} in store {store_id}")

@@ -18,12 +18,12 @@ from sqlalchemy import Engine
 from schemas.types import MagentoState, TabStatus
 from services.common.settings import Settings
 from services.orders_tab import query
-from services.orders_tab.api import AmazonOrderId, StoreId
+from services.orders_tab.api import AmazonOrderId, StoreId, read_details
 from services.orders_tab.auth import COOKIE_NAME, Access, SignInRefused, page_access
 from services.orders_tab.dates import in_zone
 from services.orders_tab.logins import SESSION_TTL, Principal, close_session
 from services.orders_tab.params import grid_query, parse_order_keys
-from services.orders_tab.presenter import dashboard_out, details_out, grid_out, store_out
+from services.orders_tab.presenter import dashboard_out, grid_out, store_out
 from services.orders_tab.query import GridQuery, OptionalColumn
 from services.orders_tab.requests import publish_retries, publish_retry
 from services.orders_tab.roles import Permission, allows
@@ -200,15 +200,7 @@ def details_page(
     retried: str | None = None,
 ) -> Response:
     engine, s = _state(request)
-    with engine.connect() as conn:
-        row = query.order(conn, store_id, amazon_order_id)
-        if row is None:
-            raise HTTPException(404, detail=f"no order {amazon_order_id} in store {store_id}")
-        log = query.order_log(conn, store_id, amazon_order_id)
-        names = query.store_names(conn, {store_id})
-        zones = query.store_time_zones(conn, {store_id})
-    o = details_out(row, log, names.get(store_id, store_id), s.magento_admin_url, s.orders_tab_ship_soon_hours,
-                    zones.get(store_id, "UTC"))
+    o = read_details(engine, s, store_id, amazon_order_id)
     flash = "Magento order retry requested." if retried else None
     return render("details.html", who=who, o=o, flash=flash)
 
