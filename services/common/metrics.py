@@ -197,6 +197,12 @@ class Health:
             self.fail(component, f"{type(exc).__name__}: {exc}"[:500])
             raise
 
+    def silent_for(self, component: str) -> float | None:
+        """Seconds since ``component`` last beat (``None``: not watched)."""
+        with self._lock:
+            beat = self._beats.get(component)
+        return None if beat is None else self._clock() - beat[0]
+
     def components(self) -> set[str]:
         with self._lock:
             return set(self._beats) | set(self._failed)

@@ -19,6 +19,7 @@ from services.common.lag import export_consumer_lag
 from services.common.logging import get_logger
 from services.common.retry import MAGENTO_CALL, RetryPolicy
 from services.common.settings import Settings
+from services.common.stuck_loop import StuckLoopWatchdog
 from services.magento_writer.catalog import Catalog
 from services.magento_writer.context import WriterContext
 from services.magento_writer.handlers import answers_for, handles
@@ -107,9 +108,11 @@ def run(settings: Settings) -> None:
     gc.freeze()
     log.info("magento_writer_started", magento=settings.magento_base_url, concurrency=settings.writer_concurrency)
     lag = export_consumer_lag(SERVICE, loop.consumer, settings)
+    watchdog = StuckLoopWatchdog("magento_writer").start()
     try:
         loop.run()
     finally:
+        watchdog.stop()
         lag.stop()
         loop.consumer.close()
         loop.producer.flush(10)

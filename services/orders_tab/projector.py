@@ -245,6 +245,7 @@ class Projector:
 def run(settings: Settings) -> None:
     """``sales-channel projector``: run until SIGTERM/SIGINT."""
     from services.common.metrics import HEALTH, serve
+    from services.common.stuck_loop import StuckLoopWatchdog
 
     serve(settings.metrics_port, service="orders_tab_projector")
     stop = threading.Event()
@@ -265,9 +266,11 @@ def run(settings: Settings) -> None:
             with projector.engine.connect() as conn:
                 stores_seen = bool(ship_risk.export(conn, datetime.now(UTC)))
 
+    watchdog = StuckLoopWatchdog("orders_tab_projector").start()
     try:
         stats = projector.run(stop, on_progress=beat)
     finally:
+        watchdog.stop()
         lag.stop()
         projector.close()
     log.info("projector_stopped", records=stats.records, applied=stats.applied)
