@@ -19,7 +19,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -48,18 +48,24 @@ POLL_BUSY_MS = 20  # commands outstanding: workers start the next ones themselve
 POLL_IDLE_MS = 200
 COMMIT_INTERVAL_S = 0.25
 ACK_TIMEOUT_S = 30.0
+REVOKE_WAIT_S = 30.0  # how long a revocation waits for its partitions' running commands
+REVOKE_LOOK_EVERY_S = 0.02
 
 
 class _Listener(AsyncConsumerRebalanceListener):  # type: ignore[misc]
-    """kafka-python 3 calls rebalance listeners on the consumer's IO thread, where a blocking
-    ``commit()`` raises (and the error then ends ``poll()``, so the writer died at the first
-    rebalance with offsets to commit). The revocation's commit is awaited there instead."""
+    """kafka-python 3 calls rebalance listeners on the consumer's IO thread, the one thread that
+    sends heartbeats and reads every answer. Nothing may block there: a blocking ``commit()``
+    raises (the writer once died at its first rebalance), and a revocation that waited for running
+    commands by blocking stopped the heartbeats for as long (up to 30 s, past a 10 s session), the
+    group dropped the member and its ``poll()`` could then wait forever (issue 14's writer hang).
+    The revocation awaits: the IO loop's own sleep between looks, the commit asynchronously."""
 
     def __init__(self, loop: WriterLoop) -> None:
         self.loop = loop
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        await self.loop.on_revoked({(tp.topic, tp.partition) for tp in revoked})
+        pause = self.loop.consumer._net.sleep  # kafka-python 3's IO loop: other tasks run meanwhile
+        await self.loop.on_revoked({(tp.topic, tp.partition) for tp in revoked}, pause)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         log.info("partitions_assigned", partitions=sorted(f"{tp.topic}:{tp.partition}" for tp in assigned))
@@ -199,12 +205,18 @@ class WriterLoop:
             return
         self.offsets.committed(positions)
 
-    async def on_revoked(self, revoked: set[tuple[str, int]]) -> None:
+    async def on_revoked(self, revoked: set[tuple[str, int]], pause: Callable[[float], Awaitable[Any]]) -> None:
         """Finish what already runs for the revoked partitions, commit it, drop the rest. Runs on
-        the consumer's IO thread while ``poll()`` waits: the commit is awaited, not blocked on."""
+        the consumer's IO thread while ``poll()`` waits: it awaits ``pause`` between looks at the
+        running commands (worker and ack threads finish them; no consumer call) and awaits the
+        commit, so the IO thread keeps heartbeating and reading answers meanwhile."""
         with self.lock:
             self.scheduler.drop_queued(lambda w: (w.topic, w.partition) in revoked)
-        self._wait_running(deadline=time.monotonic() + 30)  # worker and ack threads; no consumer call
+        deadline = time.monotonic() + REVOKE_WAIT_S
+        while self.scheduler.running and time.monotonic() < deadline:
+            self._drain(block=False)
+            await pause(REVOKE_LOOK_EVERY_S)
+        self._drain(block=False)
         positions = self.offsets.to_commit()  # every partition is still ours until this returns
         if positions:
             try:

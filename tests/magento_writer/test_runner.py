@@ -3,6 +3,7 @@ commits that never pass an unfinished command."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import namedtuple
@@ -223,3 +224,47 @@ def test_a_dead_ledger_connection_reruns_the_handler_once() -> None:
     loop, dead, work = _one_command_loop(always_lost)
     assert loop._handle(work) == [] and len(runs) == 2
     assert len(dead.records) == 1 and dead.records[0]["error"] is lost
+
+
+class RevokingConsumer(FakeConsumer):
+    async def commit_async(self, offsets: dict[TopicPartition, Any]) -> None:
+        self.commits.append(offsets[TP].offset)
+
+
+def test_a_revocation_waits_for_running_commands_without_blocking_its_thread() -> None:
+    """kafka-python 3 runs the listener on the consumer's IO thread, which also sends the heartbeats:
+    the revocation awaits between looks at the running command (here the IO loop is asyncio's, and a
+    heartbeat task counts its turns), then commits what finished. A revocation that blocked stopped
+    the heartbeats for as long as the command ran, and the group dropped the member."""
+    event = order_requested("st", amazon_order(), seq=1)
+    consumer = RevokingConsumer([])
+    loop = WriterLoop(consumer, FakeProducer(), None, lambda e: [], lambda e: True, concurrency=1)  # type: ignore[arg-type]
+    work = Work(TOPIC, 0, 7, event.key, "st", event, time.monotonic(), {})
+    loop.offsets.started((TOPIC, 0), 7)
+    loop.scheduler.submit(work)
+    assert loop.scheduler.next() is work and loop.scheduler.running == 1
+
+    def finish() -> None:  # the ack thread, once the command's result is acknowledged
+        with loop.lock:
+            loop.scheduler.done(work)
+        loop.completions.put((work, None))
+
+    async def revoke() -> int:
+        beats = 0
+
+        async def heartbeat() -> None:
+            nonlocal beats
+            while True:
+                beats += 1
+                await asyncio.sleep(0.01)
+
+        beating = asyncio.create_task(heartbeat())
+        threading.Timer(0.5, finish).start()
+        await loop.on_revoked({(TOPIC, 0)}, asyncio.sleep)
+        beating.cancel()
+        return beats
+
+    beats = asyncio.run(revoke())
+    assert beats >= 10, f"the IO loop turned {beats} times while the revocation waited 0.5 s"
+    assert consumer.commits == [8]
+    assert loop.scheduler.running == 0
