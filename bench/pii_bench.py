@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,12 +60,13 @@ def orders(n: int, store: str) -> list[AmazonOrderChangedV3]:
         order = DetailedAmazonOrder(
             amazon_order_id=oid, marketplace_id="ATVPDKIKX0DER", status=AmazonStatus.UNSHIPPED,
             fulfillment_channel=FulfillmentChannel.MERCHANT, purchase_date=T0, last_updated=T0 + timedelta(seconds=i),
-            order_total=Money(amount="42.50", currency="USD"), shipping_total=Money(amount="4.99", currency="USD"),
+            order_total=Money(amount=Decimal("42.50"), currency="USD"),
+            shipping_total=Money(amount=Decimal("4.99"), currency="USD"),
             buyer_name=f"Buyer Number{i}", buyer_email=f"b{i:08d}@marketplace.amazon.com",
             ship_to=Address(name=f"Buyer Number{i}", lines=(f"{i} Main Street", "Apt 4"), city="Seattle", region="WA",
                             postal_code="98109", country_code="US"),
             items=tuple(DetailedOrderItem(order_item_id=f"{i}-{k}", sku=f"SKU-{k}", title="A widget of some kind",
-                                          quantity_ordered=1, unit_price=Money(amount="18.75", currency="USD"),
+                                          quantity_ordered=1, unit_price=Money(amount=Decimal("18.75"), currency="USD"),
                                           gift=GiftOption(message="Enjoy!") if k == 0 else None)
                         for k in range(2)))
         data = AmazonOrderChangedDataV3(store_id=store, order=order, observed_at=T0, changes=("new",))

@@ -30,7 +30,7 @@ TANSU=$(.venv/bin/python -c "from services.devbroker.tansu import tansu_binary; 
 
 step "Lint and types"
 .venv/bin/ruff check services schemas sandbox tests bench
-.venv/bin/mypy services schemas sandbox
+.venv/bin/mypy services schemas sandbox tests bench
 
 step "Tests"
 .venv/bin/python scripts/run_tests.py "$@"

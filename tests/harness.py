@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -152,7 +152,14 @@ class TopicReader:
         self.consumer.close()
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 60.0, interval: float = 0.25,
+class Predicate(Protocol):
+    """What ``wait_until`` calls: no arguments. A Protocol rather than ``Callable[[], Any]``, which
+    mypy cannot match a lambda binding loop variables as defaults (``lambda n=name: ...``) against."""
+
+    def __call__(self) -> Any: ...
+
+
+def wait_until(predicate: Predicate, timeout: float = 60.0, interval: float = 0.25,
                what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
     last: Any = None

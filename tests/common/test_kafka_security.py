@@ -253,6 +253,8 @@ def test_ssl_verifies_the_broker_with_tls_1_2_at_least_and_builds_the_context_on
 
 def test_sasl_ssl_takes_the_password_from_its_secret_and_never_shows_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from faust.auth import SASLCredentials
+
     ref = f"KAFKA_TEST_PASSWORD_{uuid.uuid4().hex[:6].upper()}"
     monkeypatch.setenv(ref, PASSWORD)
     settings = Settings(kafka_security_protocol="SASL_SSL", kafka_ssl_cafile=_ca_file(tmp_path),
@@ -265,7 +267,7 @@ def test_sasl_ssl_takes_the_password_from_its_secret_and_never_shows_it(
     for shown in (repr(options), repr(settings), repr(security(settings)), repr(faust_credentials(settings))):
         assert PASSWORD not in shown
     credentials = faust_credentials(settings)
-    assert credentials is not None
+    assert isinstance(credentials, SASLCredentials)
     assert (credentials.protocol.value, credentials.mechanism.value) == ("SASL_SSL", "SCRAM-SHA-512")
 
 

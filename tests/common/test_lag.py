@@ -83,7 +83,7 @@ class FlakySource(GroupOffsets):
     """Fails twice (broker away), then answers."""
 
     def __init__(self) -> None:
-        super().__init__("127.0.0.1:1", "flaky-group")
+        super().__init__("127.0.0.1:1", "flaky-group")  # type: ignore[arg-type]
         self.calls = 0
         self.closed = 0
 

@@ -72,7 +72,8 @@ class DescribesLate:
 
 
 def test_described_configs_wait_for_a_topic_the_broker_does_not_describe_yet() -> None:
-    admin, waits = DescribesLate(known_from=3), []
+    admin = DescribesLate(known_from=3)
+    waits: list[float] = []
     configs = _described_configs(admin, ["t"], ["cleanup.policy"], sleep=waits.append)  # type: ignore[arg-type]
     assert configs == {"t": {"cleanup.policy": "x"}}
     assert admin.asked == 3 and waits == [0.3, 0.3]  # the TOPIC_DESCRIBED policy

@@ -69,7 +69,10 @@ def test_healthz_503_while_the_broker_is_gone_and_recovery_after(
         own_kafka: RunningBroker, migrated_pg_url: str, tmp_path: Path) -> None:
     settings = Settings(kafka_bootstrap_servers=own_kafka.bootstrap, database_url=migrated_pg_url,
                         order_topic_partitions=2, data_dir=tmp_path, log_format="console",
-                        **{k.lower(): int(v) for k, v in TEST_TIMINGS.items()})
+                        kafka_session_timeout_ms=int(TEST_TIMINGS["KAFKA_SESSION_TIMEOUT_MS"]),
+                        kafka_heartbeat_interval_ms=int(TEST_TIMINGS["KAFKA_HEARTBEAT_INTERVAL_MS"]),
+                        kafka_max_poll_interval_ms=int(TEST_TIMINGS["KAFKA_MAX_POLL_INTERVAL_MS"]),
+                        kafka_rebalance_timeout_ms=int(TEST_TIMINGS["KAFKA_REBALANCE_TIMEOUT_MS"]))
     ensure_topics(settings)
     ports = {name: free_port() for name in SERVICES}
     procs = [ServiceProcess(name, [name], {**settings_env(settings), "METRICS_PORT": str(ports[name])}).start()

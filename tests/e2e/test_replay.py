@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypedDict
 
 import pytest
 
@@ -17,6 +18,15 @@ from tests.e2e.pipeline import Pipeline, pipeline
 pytestmark = pytest.mark.integration
 
 MUTATING_ROUTES = ("orders/create", "/cancel", "/invoice", "/ship", "/comments")
+
+
+class Snapshot(TypedDict):
+    """The state a replay must rebuild, as the live run left it."""
+
+    projection: dict[str, list[tuple[Any, ...]]]
+    processor: dict[str, dict[bytes, bytes]]
+    reserver: dict[str, dict[bytes, bytes]]
+    magento: dict[str, Any]
 
 
 def _differences(live: dict[str, dict[bytes, bytes]], replayed: dict[str, dict[bytes, bytes]]) -> str:
@@ -84,7 +94,7 @@ def test_replay_rebuilds_identical_state_without_repeating_magento_calls(
         for name in ("poller", "order-processor", "inventory-reserver", "projector"):
             p.processes[name].stop()
 
-        before = {
+        before: Snapshot = {
             "projection": snapshots.projection(topics),
             "processor": _of_stores(snapshots.changelog_tables(topics, PROCESSOR_APP_ID), stores),
             "reserver": _of_stores(snapshots.changelog_tables(topics, reserver_app_id()), stores),
@@ -102,7 +112,7 @@ def test_replay_rebuilds_identical_state_without_repeating_magento_calls(
         replay(topics, "all", force=broker_quirks.stale_members_linger())
         assert p.processes["magento-writer"].alive(), p.processes["magento-writer"].log()[-2000:]
 
-        after = {
+        after: Snapshot = {
             "projection": snapshots.projection(topics),
             "processor": _of_stores(snapshots.changelog_tables(topics, PROCESSOR_APP_ID), stores),
             "reserver": _of_stores(snapshots.changelog_tables(topics, reserver_app_id()), stores),

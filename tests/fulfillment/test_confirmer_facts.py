@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas.events.fulfillment import MagentoShipmentRecordedV1
+from schemas.events.fulfillment import MagentoShipmentRecordedV1, ShipmentConfirmationV1
 from schemas.types import StoreConfig
 from services.fulfillment.amazon_facts import AmazonFacts
 from services.fulfillment.confirmer import Confirmer
@@ -51,11 +51,13 @@ class FakeAmazon:
             raise ConfirmRefused("HTTP 400", 400, "InvalidInput", "The order is already fulfilled", "")
 
 
-def handle(amazon: FakeAmazon, facts: AmazonFacts, **items: Any) -> MagentoShipmentRecordedV1 | Any:
+def handle(amazon: FakeAmazon, facts: AmazonFacts, **items: Any) -> ShipmentConfirmationV1:
     confirmer = Confirmer(amazon, lambda sid: STORE if sid == "s1" else None, facts.view)  # type: ignore[arg-type]
     event = MagentoShipmentRecordedV1.build(key="s1:113-1", occurred_at=datetime(2026, 12, 5, tzinfo=UTC),
                                             producer="fulfillment_reader", data=shipment(**items), identity=(1,))
-    return asyncio.run(confirmer.handle(event))
+    out = asyncio.run(confirmer.handle(event))
+    assert out is not None  # a shipment fact always has an outcome
+    return out
 
 
 def unshipped_facts() -> AmazonFacts:

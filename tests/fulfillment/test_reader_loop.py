@@ -40,7 +40,8 @@ def reader(outbox: Outbox) -> OutboxReader:
 
 
 def test_failed_reads_back_off_under_the_policy_then_the_interval_resumes() -> None:
-    outbox, waits = Outbox(failures=3), []
+    outbox = Outbox(failures=3)
+    waits: list[float] = []
     reader(outbox).run(interval_s=2.0, should_stop=lambda: outbox.calls >= 4, sleep=waits.append)
     assert outbox.calls == 4
     policy = outbox_read_failure(2.0)
@@ -53,6 +54,7 @@ def test_the_failure_pause_is_capped_at_a_minute_or_the_interval() -> None:
 
 
 def test_a_stop_while_magento_is_down_ends_the_loop_without_raising() -> None:
-    outbox, waits = Outbox(failures=10**6), []
+    outbox = Outbox(failures=10**6)
+    waits: list[float] = []
     reader(outbox).run(should_stop=lambda: outbox.calls >= 3, sleep=waits.append)
     assert outbox.calls == 3 and len(waits) == 2

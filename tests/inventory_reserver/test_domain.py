@@ -138,6 +138,7 @@ def test_expiry_by_the_sweeper_uses_expires_at_not_the_clock() -> None:
     assert settle(state, history(), T0 + timedelta(hours=23)).outputs == ()
     decision = settle(state, history(), T0 + timedelta(days=30))
     [released] = decision.outputs
+    assert isinstance(released, ReservationReleasedV1)
     assert released.data.reason == "expired" and released.occurred_at == T0 + timedelta(days=1)
     assert settle(decision.state, history(), T0 + timedelta(days=31)).outputs == ()
 
@@ -152,6 +153,7 @@ def test_store_turning_reservations_off_releases_at_the_change() -> None:
     hist = history(store(), store(effective_at=off, change="updated", reserve_pending=False))
     state, _ = run([pending(0)], hist)
     [released] = settle(state, hist, T0 + timedelta(hours=6)).outputs
+    assert isinstance(released, ReservationReleasedV1)
     assert released.data.reason == "store_setting" and released.occurred_at == off
     _, out = run([pending(0), status(AmazonStatus.CANCELED, 9)], hist)  # the next event finds it too
     assert [getattr(e.data, "reason", None) for e in out] == [None, "store_setting"]
@@ -161,7 +163,8 @@ def test_disabling_the_store_releases_as_a_store_setting() -> None:
     off = T0 + timedelta(hours=5)
     hist = history(store(), store(effective_at=off, change="disabled", enabled=False))
     state, _ = run([pending(0)], hist)
-    assert settle(state, hist, off).outputs[0].data.reason == "store_setting"
+    released = settle(state, hist, off).outputs[0]
+    assert isinstance(released, ReservationReleasedV1) and released.data.reason == "store_setting"
 
 
 def test_setting_off_reserves_nothing_and_turning_it_on_reserves_a_still_pending_order() -> None:

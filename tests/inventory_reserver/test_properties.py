@@ -9,6 +9,7 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from schemas import Event
 from schemas.events.reservations import ReservationPlacedV1, ReservationReleasedV1
 from schemas.types import AmazonStatus, FulfillmentChannel
 from services.inventory_reserver.domain import ReservationState, handle, reserved_units, settle
@@ -59,7 +60,7 @@ def test_any_history_ends_with_nothing_held_once_the_order_is_done(
     if duplicate:
         events = [e for e in events for _ in (0, 1)]
     state: ReservationState | None = None
-    outputs = []
+    outputs: list[Event] = []
     done = False  # created in Magento, canceled, or shipped without a Magento order
     for e in events:
         state, out = handle(state, e, history)

@@ -113,7 +113,8 @@ def order_requested(
     key = order_key(store, order.amazon_order_id)
     detailed = isinstance(order, DetailedAmazonOrder)
     kind = MagentoOrderRequestedV2 if detailed else MagentoOrderRequestedV1
-    data_kind = MagentoOrderRequestedDataV2 if detailed else MagentoOrderRequestedData
+    # v2 data only ever gets a DetailedAmazonOrder (``detailed``); pydantic validates the order anyway
+    data_kind: type[MagentoOrderRequestedData] = MagentoOrderRequestedDataV2 if detailed else MagentoOrderRequestedData
     cmd: MagentoOrderRequestedV1 = kind.build(
         key=key,
         occurred_at=NOW,

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from sandbox.magento import MagentoState, create_app
 from sandbox.magento.directory import regions as stand_in_regions
-from schemas.types import Address
+from schemas.types import Address, AmazonOrder
 from services.magento_writer.payload import (
     MAGENTO_REGIONS,
     OrderOptions,
@@ -189,7 +189,7 @@ def test_every_example_order_and_odd_address_is_accepted_by_the_stand_in() -> No
     client, auth = _stand_in()
     bodies: list[dict[str, Any]] = []
     for raw in example_orders():
-        order = map_order(raw)
+        order: AmazonOrder = map_order(raw)
         bodies.append(
             build_order_entity(order, target("s1"), OrderOptions("checkmo", "flatrate_flatrate"))
         )

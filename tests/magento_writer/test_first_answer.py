@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from alembic import command
@@ -143,7 +143,7 @@ def test_the_first_recorded_answer_wins(migrated_pg_url: str) -> None:
     ledger = Ledger(migrated_pg_url)
     try:
         cmd = order_requested(store_id(), amazon_order())
-        def created(outcome: str) -> Event:
+        def created(outcome: Literal["created", "found"]) -> Event:
             return results.created(cmd, MagentoOrderCreatedData(
                 request_seq=1, magento_order_number="100000016", magento_order_id=16, magento_store_code="default",
                 outcome=outcome))

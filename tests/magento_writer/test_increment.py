@@ -1,12 +1,22 @@
 from __future__ import annotations
 
+from typing import TypedDict
+
 import pytest
 
 from schemas.types import OrderSettings
 from services.magento_writer.increment import IncrementIdTooLong, derive_increment_id, increment_id_for
 from tests.magento_writer.factories import amazon_order
 
-PREFIXES = dict(prefix_general="AMZ-", prefix_fba="FBA-", prefix_prime="PRIME-", prefix_business="B2B-")
+
+class Prefixes(TypedDict):
+    prefix_general: str
+    prefix_fba: str
+    prefix_prime: str
+    prefix_business: str
+
+
+PREFIXES = Prefixes(prefix_general="AMZ-", prefix_fba="FBA-", prefix_prime="PRIME-", prefix_business="B2B-")
 
 
 def test_general_prefix_plus_amazon_number() -> None:

@@ -101,6 +101,7 @@ def test_ship_sends_the_amazon_tracking_numbers_with_the_shipment(
         ctx.client.close()
         ctx.ledger.dispose()
     assert isinstance(result, MagentoOrderShippedV1) and result.data.complete
+    assert isinstance(again, MagentoOrderShippedV1)
     assert again.event_id == result.event_id and again.data.complete
     [shipment] = magento.shipments(entity_id)
     assert shipment["tracks"] == [

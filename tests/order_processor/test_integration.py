@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
@@ -99,8 +100,16 @@ def _snapshot(settings: Settings, topic: str, timeout: float) -> list[Event]:
         consumer.close()
 
 
+class EventsPredicate(Protocol):
+    """What ``supervised_wait`` asks of the events read so far. A Protocol rather than
+    ``Callable[[list[Event]], bool]``, which mypy cannot match a lambda binding a loop variable as a
+    default (``lambda es, ev=event: ...``) against."""
+
+    def __call__(self, events: list[Event], /) -> bool: ...
+
+
 def supervised_wait(settings: Settings, processor: ServiceProcess,
-                    predicate: Callable[[list[Event]], bool], timeout: float,
+                    predicate: EventsPredicate, timeout: float,
                     interval: float = 1.0) -> list[Event]:
     """Wait like a supervisor would: a processor that exits (stall watchdog) is started again."""
     deadline = time.monotonic() + timeout
@@ -194,7 +203,8 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(topics: Settings, proce
     batches: list[list[Event]] = [[], [], []]
     for n in range(3000):  # enough work that the kill lands mid-stream at thousands of events/s
         script = Script(store_id, f"113-{n:07d}-0000001", purchased=datetime.now(UTC) - timedelta(hours=2))
-        events = [script.amazon(S.PENDING, changes=("new",)), script.amazon(S.UNSHIPPED), script.amazon(S.SHIPPED)]
+        events: list[Event] = [script.amazon(S.PENDING, changes=("new",)), script.amazon(S.UNSHIPPED),
+                               script.amazon(S.SHIPPED)]
         histories[script.key] = events
         for i, event in enumerate(events):
             batches[i].append(event)
@@ -235,7 +245,7 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(topics: Settings, proce
         if isinstance(event, OrderStateChangedV1) and event.key in histories:
             versions[event.key].append(event.data.version)
     for key in histories:
-        final = max(versions[key])
-        assert sorted(set(versions[key])) == list(range(1, final + 1))
-        assert expected[key][-1].data.version == final  # type: ignore[attr-defined]
+        newest = max(versions[key])
+        assert sorted(set(versions[key])) == list(range(1, newest + 1))
+        assert expected[key][-1].data.version == newest  # type: ignore[attr-defined]
     producer.close()

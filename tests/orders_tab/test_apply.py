@@ -100,7 +100,9 @@ def test_log_entries_keep_their_level_whatever_version_they_were_written_in(sqli
     raw = [encode(sample.log_event("s1", "A", 1, "Order imported from Amazon.")), encode(old)]
     batch = fold([e for e in map(decode_used, raw) if e is not None])
     assert [r["level"] for r in batch.log.values()] == ["info", "error"]
-    assert fold([old]).log == fold([decode_used(encode(old))]).log  # (upcast on fold as well as on decode)
+    decoded = decode_used(encode(old))
+    assert decoded is not None
+    assert fold([old]).log == fold([decoded]).log  # (upcast on fold as well as on decode)
     with sqlite.begin() as conn:
         write_batch(conn, batch)
     with sqlite.connect() as conn:

@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 
+from schemas import Event
 from schemas.events.requests import MagentoRetryRequestedV2, RequestedVia
 from schemas.topics import USER_REQUESTS
 from schemas.types import MagentoState, TabStatus
@@ -62,7 +63,7 @@ def seed(settings: Settings) -> None:
                           buyer_name=f"Buyer {n}", total=Decimal(n % 97) + Decimal("0.5"),
                           status=TabStatus.UNSHIPPED if n % 3 else TabStatus.SHIPPED)
               for n in range(BULK)]
-    events = [sample.store_event(STORE, "Users Alpha", 21), sample.store_event(OTHER, "Users Beta", 22),
+    events: list[Event] = [sample.store_event(STORE, "Users Alpha", 21), sample.store_event(OTHER, "Users Beta", 22),
               sample.store_event("users-c", "Users Gamma", 23)] + [sample.state_event(v) for v in views]
     with get_engine(settings.database_url).begin() as conn:
         write_batch(conn, fold(events))

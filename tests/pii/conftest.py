@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -36,7 +37,7 @@ def pii_order(order_id: str = "111-0000000-0000001", status: AmazonStatus = Amaz
     return DetailedAmazonOrder(
         amazon_order_id=order_id, marketplace_id="ATVPDKIKX0DER", status=status,
         fulfillment_channel=FulfillmentChannel.MERCHANT, purchase_date=T0, last_updated=T0,
-        order_total=Money(amount="19.99", currency="USD"), buyer_name=NAME, buyer_email=EMAIL, ship_to=address,
+        order_total=Money(amount=Decimal("19.99"), currency="USD"), buyer_name=NAME, buyer_email=EMAIL, ship_to=address,
         items=(DetailedOrderItem(order_item_id="i1", sku="SKU-1", quantity_ordered=1,
                                  gift=GiftOption(message="Happy birthday Grace", wrap_level="Classic")),),
         buyer_company_name="Hopper Ltd",

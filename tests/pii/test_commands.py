@@ -49,6 +49,7 @@ def test_report_says_what_is_held_and_when_it_goes(configured: KeyStore) -> None
 def test_rewrap_moves_every_key_to_the_active_version(configured: KeyStore, monkeypatch: pytest.MonkeyPatch) -> None:
     configured.data_key(kid_for("s1", "A"), T0)
     v2 = ring("2").key("2")
+    assert configured.ring is not None
     both = {"active": "2", "keys": {"1": base64.b64encode(configured.ring.key("1")).decode(),
                                     "2": base64.b64encode(v2).decode()}}
     monkeypatch.setenv("PII_KEK", json.dumps(both))

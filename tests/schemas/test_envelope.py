@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -13,7 +14,7 @@ def _order(status: AmazonStatus = AmazonStatus.PENDING) -> AmazonOrder:
     return AmazonOrder(
         amazon_order_id="111-2223334-5556667", marketplace_id="ATVPDKIKX0DER", status=status,
         fulfillment_channel=FulfillmentChannel.MERCHANT, purchase_date=T0, last_updated=T0,
-        order_total=Money(amount="19.99", currency="USD"),
+        order_total=Money(amount=Decimal("19.99"), currency="USD"),
         items=(OrderItem(order_item_id="1", sku="SKU-1", quantity_ordered=2),),
     )
 

@@ -26,7 +26,7 @@ def _model() -> Draft4Validator:
     return Draft4Validator({"$ref": "#/definitions/ConfirmShipmentRequest", "definitions": doc["definitions"]})
 
 
-def body(reference: str = "1", items: list[tuple[str, int]] | None = None, tracking: str = "1Z1",
+def body(reference: str = "1", items: list[tuple[str, int]] | None = None, tracking: str | None = "1Z1",
          carrier: str = "UPS", **package: Any) -> dict[str, Any]:
     detail: dict[str, Any] = {
         "packageReferenceId": reference, "carrierCode": carrier, "trackingNumber": tracking,
