@@ -152,6 +152,16 @@ class TopicReader:
         self.consumer.close()
 
 
+class FakeClock:
+    """A clock a test moves by hand (``now``), to pass where code takes ``clock=time.monotonic``."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class Predicate(Protocol):
     """What ``wait_until`` calls: no arguments. A Protocol rather than ``Callable[[], Any]``, which
     mypy cannot match a lambda binding loop variables as defaults (``lambda n=name: ...``) against."""

@@ -23,14 +23,7 @@ from services.common.metrics import (
     set_orders_at_ship_risk,
 )
 from services.devbroker import free_port
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.harness import FakeClock
 
 
 def get(url: str) -> tuple[int, str]:

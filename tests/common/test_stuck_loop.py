@@ -8,18 +8,11 @@ import time
 
 from services.common.metrics import Health
 from services.common.stuck_loop import StuckLoopWatchdog, thread_stacks
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.harness import FakeClock
 
 
 def test_a_loop_silent_for_its_limit_is_stuck_and_one_that_beats_is_not() -> None:
-    clock = Clock()
+    clock = FakeClock()
     health = Health(clock=clock)
     said: list[str] = []
     watchdog = StuckLoopWatchdog("writer", stuck_after_s=300, health=health, on_stuck=said.append)
@@ -47,7 +40,7 @@ def test_started_it_expects_a_first_beat_and_calls_out_a_loop_that_never_turns()
 
 
 def test_stopped_it_says_nothing_more() -> None:
-    clock = Clock()
+    clock = FakeClock()
     health = Health(clock=clock)
     said: list[str] = []
     watchdog = StuckLoopWatchdog("writer", stuck_after_s=10, health=health, on_stuck=said.append).start(every_s=0.02)

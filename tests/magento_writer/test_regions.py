@@ -19,6 +19,7 @@ from services.magento_writer.magento.client import MagentoClient
 from services.magento_writer.payload import OrderOptions, address, build_order_entity
 from services.magento_writer.regions import MAGENTO_REGIONS, MagentoRegion, regions_from_countries, resolve_region
 from services.magento_writer.store_directory import StoreDirectory
+from tests.harness import FakeClock
 from tests.magento_writer.factories import amazon_order, target
 from tests.magento_writer.schema_check import definition, violations
 
@@ -138,13 +139,6 @@ def test_the_entity_uses_the_options_directory() -> None:
 
 
 # ---- read once, cached --------------------------------------------------------------------------------------
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
 
 def _recording(app: Any) -> tuple[MagentoClient, list[str]]:
     seen: list[str] = []
@@ -162,7 +156,7 @@ def test_the_directory_is_read_once_per_store_and_again_after_the_ttl() -> None:
     state = MagentoState()
     state.create_store_view("amazon_de", currency="EUR")
     client, seen = _recording(create_app(state))
-    clock = Clock()
+    clock = FakeClock(0.0)
     directory = StoreDirectory(client, regions_ttl_s=3600, clock=clock)
     first = directory.regions("default")
     assert first["DE"][2].id == 81 and directory.regions("default") is first

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from services.poller.notifications.message import PoisonMessage, SeenNotifications, decode
-from tests.harness import shared_path
+from tests.harness import FakeClock, shared_path
 
 
 def example() -> dict[str, Any]:
@@ -68,19 +68,12 @@ def test_seen_keeps_the_newest_ids() -> None:
 
 # --- cadence --------------------------------------------------------------------------------
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
 
 def test_cadence_slows_while_push_flows_and_returns_when_it_stops() -> None:
     from services.poller.notifications.cadence import PushCadence
     from tests.poller.factory import store_config
 
-    clock = Clock()
+    clock = FakeClock()
     cadence = PushCadence(slow_factor=5, stall_after_s=60, quiet_after_s=600, clock=clock)
     store = store_config("push", "http://sp", poll_interval=180)
     assert cadence.interval(store) == 180  # nothing heard yet
@@ -88,11 +81,11 @@ def test_cadence_slows_while_push_flows_and_returns_when_it_stops() -> None:
     assert cadence.interval(store) == 180  # the listener runs, but nothing came for this store
     cadence.notified("push")
     assert cadence.interval(store) == 900
-    clock.t += 61  # the listener went silent: push stopped
+    clock.now += 61  # the listener went silent: push stopped
     assert cadence.interval(store) == 180
     cadence.received()
     assert cadence.interval(store) == 900
-    clock.t += 601  # no notification of this store for too long
+    clock.now += 601  # no notification of this store for too long
     cadence.received()
     assert cadence.interval(store) == 180
 
@@ -100,16 +93,16 @@ def test_cadence_slows_while_push_flows_and_returns_when_it_stops() -> None:
 def test_changes_from_before_push_started_are_not_counted_as_missed() -> None:
     from services.poller.notifications.cadence import PushCadence
 
-    clock = Clock()
+    clock = FakeClock()
     cadence = PushCadence(clock=clock)
     cadence.polled("push", was_flowing=False, changes_published=2)  # polling alone, before the subscription
-    clock.t += 10
+    clock.now += 10
     cadence.received()
     cadence.notified("push")  # push starts
-    clock.t += 10
+    clock.now += 10
     # this poll's window began before the first notification: its changes predate push
     assert cadence.polled("push", was_flowing=True, changes_published=8) == 0
-    clock.t += 10
+    clock.now += 10
     assert cadence.polled("push", was_flowing=True, changes_published=1) == 1  # a window push fully covered
 
 
@@ -117,7 +110,7 @@ def test_a_poll_finding_changes_push_missed_restores_full_cadence() -> None:
     from services.poller.notifications.cadence import PushCadence
     from tests.poller.factory import store_config
 
-    clock = Clock()
+    clock = FakeClock()
     cadence = PushCadence(slow_factor=4, recovery_polls=2, clock=clock)
     store = store_config("push", "http://sp", poll_interval=100)
     cadence.received()

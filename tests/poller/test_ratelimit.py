@@ -6,14 +6,7 @@ import pytest
 
 from services.poller.ratelimit import DEFAULT_RATES, RateLimits, TokenBucket
 from services.poller.scheduler import failure_delay, first_delay, owns
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
+from tests.harness import FakeClock
 
 
 def test_burst_then_rate() -> None:
@@ -21,16 +14,16 @@ def test_burst_then_rate() -> None:
     b = TokenBucket(0.5, 3, clock)
     assert [b.try_take() for _ in range(3)] == [0.0, 0.0, 0.0]
     assert b.try_take() == pytest.approx(2.0)
-    clock.t += 1.0
+    clock.now += 1.0
     assert b.try_take() == pytest.approx(1.0)
-    clock.t += 1.0
+    clock.now += 1.0
     assert b.try_take() == 0.0
 
 
 def test_refill_is_capped_at_burst() -> None:
     clock = FakeClock()
     b = TokenBucket(1.0, 5, clock, initial=0)
-    clock.t += 3600
+    clock.now += 3600
     assert b.tokens == 5
 
 

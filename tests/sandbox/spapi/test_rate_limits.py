@@ -7,20 +7,13 @@ from fastapi.testclient import TestClient
 from sandbox.spapi import SandboxState
 from sandbox.spapi.ratelimit import RateLimiter
 from sandbox.spapi.server import create_app
+from tests.harness import FakeClock
 from tests.sandbox.spapi.contract import assert_valid
 from tests.sandbox.spapi.helpers import LONG_AGO, SellerSession, get_order, login, search
 
 
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_search_orders_burst_then_429_then_refill() -> None:
-    ticks = FakeMonotonic()
+    ticks = FakeClock()
     state = SandboxState(seed=1, monotonic=ticks)
     with TestClient(create_app(state)) as client:
         credentials = state.create_seller()
@@ -42,7 +35,7 @@ def test_search_orders_burst_then_429_then_refill() -> None:
 
 
 def test_buckets_are_per_seller_and_operation() -> None:
-    ticks = FakeMonotonic()
+    ticks = FakeClock()
     limiter = RateLimiter(monotonic=ticks)
     assert all(limiter.try_acquire("A", "searchOrders") for _ in range(20))
     assert not limiter.try_acquire("A", "searchOrders")
@@ -54,7 +47,7 @@ def test_buckets_are_per_seller_and_operation() -> None:
 
 
 def test_rate_scale_speeds_up_refill_and_shows_in_the_header() -> None:
-    ticks = FakeMonotonic()
+    ticks = FakeClock()
     limiter = RateLimiter(rate_scale=1000, monotonic=ticks)
     assert limiter.header_value("searchOrders") == "5.6"
     assert all(limiter.try_acquire("A", "searchOrders") for _ in range(20))
