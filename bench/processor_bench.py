@@ -231,6 +231,9 @@ def main() -> None:
             for n in range(args.orders):
                 event = publishable(fact(n, step))
                 backlog.send(AMAZON_ORDERS, key=event.key.encode(), value=encode(event))
+            if steps > 1:
+                print(f"  pre-producing: {(step + 1) * args.orders:,} of {total:,} events "
+                      f"({time.monotonic() - started:.0f}s)", flush=True)
         backlog.flush()
         backlog.close()
         print(f"pre-produced {total:,} events for {args.orders:,} orders (buyer data {args.pii}) in "
