@@ -7,6 +7,7 @@ on purpose get their own broker, so they cannot disturb each other.
 
     python scripts/run_tests.py                           # both lanes
     python scripts/run_tests.py --lane kafka              # one lane
+    python scripts/run_tests.py --lane drills -x          # the failure drills on Kafka, pytest options for each
     python scripts/run_tests.py tests/poller -k restart   # one pytest run with these arguments (TEST_BROKER applies)
 """
 
@@ -46,6 +47,7 @@ E2E = tuple(paths for paths in SESSIONS if paths[0].startswith("tests/e2e/"))
 # The failure drills alone, to run them several times in a row: --lane drills
 DRILLS: tuple[tuple[str, ...], ...] = (("tests/e2e/test_broker_failure.py",), ("tests/e2e/test_rebalance.py",))
 LANES: dict[str, tuple[tuple[str, ...], ...]] = {"kafka": SESSIONS, "tansu": E2E, "drills": DRILLS}
+BROKER_OF_LANE = {"drills": "kafka"}  # TEST_BROKER of a lane that is not named after its broker
 
 
 def _counts(report: Path) -> dict[str, int]:
@@ -62,8 +64,9 @@ def main(argv: list[str]) -> int:
     python = sys.executable
     base = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     lanes = ["kafka", "tansu"]
+    extra: list[str] = []  # with --lane: pytest options for every session
     if argv[:1] == ["--lane"]:
-        lanes, argv = [argv[1]], argv[2:]
+        lanes, extra, argv = [argv[1]], argv[2:], []
         if lanes[0] not in LANES:
             print(f"unknown lane {lanes[0]!r}: choose {', '.join(LANES)}")
             return 2
@@ -78,10 +81,10 @@ def main(argv: list[str]) -> int:
     for n, (lane, paths) in enumerate(runs, 1):
         report = reports / f"session-{n}.xml"
         report.unlink(missing_ok=True)
-        print(f"\n== [{n}/{len(runs)}] on {lane}: {' '.join(paths)}", flush=True)
-        env = {**os.environ, "TEST_BROKER": lane}
+        print(f"\n== [{n}/{len(runs)}] on {BROKER_OF_LANE.get(lane, lane)}: {' '.join(paths)}", flush=True)
+        env = {**os.environ, "TEST_BROKER": BROKER_OF_LANE.get(lane, lane)}
         env.pop("TEST_KAFKA_BOOTSTRAP_SERVERS", None)
-        code = subprocess.call([*base, f"--junitxml={report}", *paths], cwd=ROOT, env=env)
+        code = subprocess.call([*base, f"--junitxml={report}", *extra, *paths], cwd=ROOT, env=env)
         counts = _counts(report)
         for key in totals:
             totals[key] += counts[key]
