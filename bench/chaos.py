@@ -39,7 +39,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -73,6 +73,7 @@ MAGENTO_ROUTES = (ORDER_CREATE, ORDER_CANCEL, ORDER_INVOICE, ORDER_SHIP, RESERVA
 # it started knows only Amazon's published rate (one searchOrders per 3 minutes, the rate it must
 # then keep), not the stand-in's 1000x rate, which comes with successful answers only: no 429 then.
 POLLER_LEARNS_RATE_S = 20.0
+PROGRESS_EVERY_S = 30.0
 SPAPI_FAULTS = (("searchOrders", 429), ("searchOrders", 500), ("searchOrders", 503), ("getOrder", 503))
 
 
@@ -353,6 +354,24 @@ def _b64(raw: bytes) -> str:
     return str(b64(raw))
 
 
+def with_progress(check: Callable[[], None], console: Console, label: str, work: ChaosWorkload,
+                  report: RunReport, started: float) -> Callable[[], None]:
+    """``check`` after each round of the workload, and a progress line every ``PROGRESS_EVERY_S``
+    (the long run takes an hour)."""
+    said = [started]
+
+    def between() -> None:
+        check()
+        if time.monotonic() - said[0] >= PROGRESS_EVERY_S:
+            said[0] = time.monotonic()
+            done = sum(o.done for o in work.planned)
+            console.print(f"{label}: {done:,} of {work.orders:,} orders at their last step after "
+                          f"{said[0] - started:.0f} s, {len(report.kills)} service kills, "
+                          f"{len(report.broker_kills)} broker-node kills", highlight=False)
+
+    return between
+
+
 def settle(work: ChaosWorkload, timeout: float = 90.0) -> Outcome:
     """The outcome once the stand-ins agree with the tab (releases and Magento calls applied)."""
     def agreed() -> Outcome | None:
@@ -391,10 +410,12 @@ def run_once(config: Config, chaos: bool, console: Console) -> RunReport:
             started = time.monotonic()
             console.print(f"{label}: services started, workload under way", highlight=False)
             report = RunReport(chaos, Outcome(), TopicScan(), 0.0)
+
             if chaos:
                 monkey = Monkey(p, broker, config, report)
                 with monkey:
-                    work.run(config.timeout_s, between=monkey.supervise)
+                    work.run(config.timeout_s,
+                             between=with_progress(monkey.supervise, console, label, work, report, started))
                     console.print(f"chaos: workload done after {time.monotonic() - started:.0f} s, "
                                   f"{len(report.kills)} kills", highlight=False)
                     while not monkey.kills_done() and time.monotonic() - started < config.timeout_s:
@@ -403,7 +424,7 @@ def run_once(config: Config, chaos: bool, console: Console) -> RunReport:
                     monkey.stop.set()
                 monkey.supervise()
             else:
-                work.run(config.timeout_s, between=p.check_alive)
+                work.run(config.timeout_s, between=with_progress(p.check_alive, console, label, work, report, started))
             report.outcome = settle(work)
             report.seconds = time.monotonic() - started
             console.print(f"{label}: settled after {report.seconds:.0f} s; reading every topic", highlight=False)
