@@ -62,7 +62,7 @@ from services.devbroker import RunningBroker, start_broker  # noqa: E402
 from services.pii.sealed import PREFIX as SEALED_PREFIX  # noqa: E402
 from tests.e2e.chaos_workload import ChaosWorkload, Outcome  # noqa: E402
 from tests.e2e.pipeline import SERVICE_COMMANDS, Pipeline, pipeline  # noqa: E402
-from tests.harness import LOG_DIR, PG_ADMIN_URL, TEST_TIMINGS, wait_until  # noqa: E402
+from tests.harness import LOG_DIR, PG_ADMIN_URL, group_timings, wait_until  # noqa: E402
 
 PARTITIONS = 4
 POISON = b"\x00chaos: not an event"
@@ -153,10 +153,7 @@ def run_settings(bootstrap: str, database_url: str, data_dir: Path, broker: str)
     return Settings(
         kafka_bootstrap_servers=bootstrap, broker_quirks="tansu" if broker == "tansu" else "none",
         database_url=database_url, order_topic_partitions=PARTITIONS,
-        kafka_session_timeout_ms=int(TEST_TIMINGS["KAFKA_SESSION_TIMEOUT_MS"]),
-        kafka_heartbeat_interval_ms=int(TEST_TIMINGS["KAFKA_HEARTBEAT_INTERVAL_MS"]),
-        kafka_max_poll_interval_ms=int(TEST_TIMINGS["KAFKA_MAX_POLL_INTERVAL_MS"]),
-        kafka_rebalance_timeout_ms=int(TEST_TIMINGS["KAFKA_REBALANCE_TIMEOUT_MS"]),
+        **group_timings(),
         data_dir=data_dir, log_format="console",
     )
 

@@ -58,7 +58,7 @@ from services.order_processor.app import APP_ID  # noqa: E402
 from services.pii.crypto import new_data_key  # noqa: E402
 from services.pii.keys import Sealer  # noqa: E402
 from services.stores.registry import configured_event  # noqa: E402
-from tests.harness import TEST_TIMINGS, ServiceProcess, settings_env  # noqa: E402
+from tests.harness import ServiceProcess, group_timings, settings_env  # noqa: E402
 
 STORE = "bench"
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -200,10 +200,7 @@ def main() -> None:
         data_dir=data_dir,
         faust_store=args.store,
         log_format="console",
-        kafka_session_timeout_ms=int(TEST_TIMINGS["KAFKA_SESSION_TIMEOUT_MS"]),
-        kafka_heartbeat_interval_ms=int(TEST_TIMINGS["KAFKA_HEARTBEAT_INTERVAL_MS"]),
-        kafka_max_poll_interval_ms=int(TEST_TIMINGS["KAFKA_MAX_POLL_INTERVAL_MS"]),
-        kafka_rebalance_timeout_ms=int(TEST_TIMINGS["KAFKA_REBALANCE_TIMEOUT_MS"]),
+        **group_timings(),
     )
     procs: list[ServiceProcess] = []
     try:

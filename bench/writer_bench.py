@@ -55,8 +55,8 @@ from services.pii.kek import KeyRing, new_kek_text  # noqa: E402
 from services.pii.store import KeyStore, kid_for  # noqa: E402
 from tests.harness import (  # noqa: E402
     PG_ADMIN_URL,  # noqa: E402
-    TEST_TIMINGS,
     ServiceProcess,
+    group_timings,
     settings_env,
 )
 from tests.magento_writer.factories import amazon_order, order_requested  # noqa: E402
@@ -255,10 +255,7 @@ def main() -> None:
             magento_base_url=url,
             writer_concurrency=args.concurrency,
             order_topic_partitions=8,
-            kafka_session_timeout_ms=int(TEST_TIMINGS["KAFKA_SESSION_TIMEOUT_MS"]),
-            kafka_heartbeat_interval_ms=int(TEST_TIMINGS["KAFKA_HEARTBEAT_INTERVAL_MS"]),
-            kafka_max_poll_interval_ms=int(TEST_TIMINGS["KAFKA_MAX_POLL_INTERVAL_MS"]),
-            kafka_rebalance_timeout_ms=int(TEST_TIMINGS["KAFKA_REBALANCE_TIMEOUT_MS"]),
+            **group_timings(),
         )
         ensure_topics(settings)
         metrics_port = free_port()

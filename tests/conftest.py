@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from services.common.settings import Settings
-from tests.harness import LOG_DIR, PG_ADMIN_URL, TEST_TIMINGS
+from tests.harness import LOG_DIR, PG_ADMIN_URL, group_timings
 
 BROKERS = ("kafka", "tansu", "external", "testcontainers")
 
@@ -121,10 +121,7 @@ def settings(kafka_bootstrap: str, migrated_pg_url: str, tmp_path_factory: pytes
         broker_quirks=os.environ["BROKER_QUIRKS"],  # type: ignore[arg-type]
         database_url=migrated_pg_url,
         order_topic_partitions=4,
-        kafka_session_timeout_ms=int(TEST_TIMINGS["KAFKA_SESSION_TIMEOUT_MS"]),
-        kafka_heartbeat_interval_ms=int(TEST_TIMINGS["KAFKA_HEARTBEAT_INTERVAL_MS"]),
-        kafka_max_poll_interval_ms=int(TEST_TIMINGS["KAFKA_MAX_POLL_INTERVAL_MS"]),
-        kafka_rebalance_timeout_ms=int(TEST_TIMINGS["KAFKA_REBALANCE_TIMEOUT_MS"]),
+        **group_timings(),
         data_dir=data_dir,
         log_format="console",
     )

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -33,6 +33,18 @@ TEST_TIMINGS = {
     "KAFKA_MAX_POLL_INTERVAL_MS": "10000",
     "KAFKA_REBALANCE_TIMEOUT_MS": "10000",
 }
+
+
+class GroupTimings(TypedDict):
+    kafka_session_timeout_ms: int
+    kafka_heartbeat_interval_ms: int
+    kafka_max_poll_interval_ms: int
+    kafka_rebalance_timeout_ms: int
+
+
+def group_timings() -> GroupTimings:
+    """``TEST_TIMINGS`` as ``Settings`` fields: ``Settings(..., **group_timings())``."""
+    return GroupTimings(**{k.lower(): int(v) for k, v in TEST_TIMINGS.items()})  # type: ignore[typeddict-item]
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

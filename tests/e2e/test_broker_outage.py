@@ -26,7 +26,7 @@ from services.devbroker import RunningBroker, free_port, start_broker
 from services.devbroker.kafka import KafkaNode
 from services.order_processor.app import APP_ID as PROCESSOR_GROUP
 from services.orders_tab.projector import GROUP_ID as PROJECTOR_GROUP
-from tests.harness import LOG_DIR, TEST_TIMINGS, ServiceProcess, TopicReader, settings_env, wait_until
+from tests.harness import LOG_DIR, ServiceProcess, TopicReader, group_timings, settings_env, wait_until
 from tests.order_processor.factory import Script
 from tests.order_processor.test_integration import new_store
 
@@ -69,10 +69,7 @@ def test_healthz_503_while_the_broker_is_gone_and_recovery_after(
         own_kafka: RunningBroker, migrated_pg_url: str, tmp_path: Path) -> None:
     settings = Settings(kafka_bootstrap_servers=own_kafka.bootstrap, database_url=migrated_pg_url,
                         order_topic_partitions=2, data_dir=tmp_path, log_format="console",
-                        kafka_session_timeout_ms=int(TEST_TIMINGS["KAFKA_SESSION_TIMEOUT_MS"]),
-                        kafka_heartbeat_interval_ms=int(TEST_TIMINGS["KAFKA_HEARTBEAT_INTERVAL_MS"]),
-                        kafka_max_poll_interval_ms=int(TEST_TIMINGS["KAFKA_MAX_POLL_INTERVAL_MS"]),
-                        kafka_rebalance_timeout_ms=int(TEST_TIMINGS["KAFKA_REBALANCE_TIMEOUT_MS"]))
+                        **group_timings())
     ensure_topics(settings)
     ports = {name: free_port() for name in SERVICES}
     procs = [ServiceProcess(name, [name], {**settings_env(settings), "METRICS_PORT": str(ports[name])}).start()
